@@ -1,0 +1,49 @@
+"""Production: refuses to start unless it is configured safely.
+
+`manage.py check --deploy` is clean under these settings (CI runs it with dummy values).
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *
+
+_KNOWN_BAD_KEYS = {"dev-insecure-5b1f0c9e7d2a4e8f-change-me", "change-me", "secret"}
+if not SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY in _KNOWN_BAD_KEYS:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters in production "
+        '(python -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+if "demo" in PAYMENT_GATEWAYS:
+    raise ImproperlyConfigured(
+        "The demo payment gateway takes no money and must not be enabled in production: "
+        "remove 'demo' from PAYMENT_GATEWAYS."
+    )
+if not env("DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the portal's host names.")
+if CELERY_TASK_ALWAYS_EAGER:
+    raise ImproperlyConfigured("Production needs a broker: set REDIS_URL (or CELERY_BROKER_URL).")
+
+STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+# Transport security: TLS ends at the reverse proxy, which sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# __Host- prefixed cookies (ASVS 3.3.1): Secure, Path=/ and no Domain.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+LOGGING["root"]["level"] = env("LOG_LEVEL", "WARNING")
+DEMO_DATA_ALLOWED = False

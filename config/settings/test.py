@@ -1,0 +1,18 @@
+"""Settings for the test suite.
+
+The same suite runs on SQLite on a laptop and on PostgreSQL + Redis in CI: DATABASE_URL and
+REDIS_URL are honoured when set (base.py reads them).
+"""
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-3c8e1f"  # noqa: S105
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver", "[::1]"]
+# Fast hashing: the suite creates many users (bakerydemo does the same).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", "/tmp/gmina-test-media"))  # noqa: S108
+WHITENOISE_AUTOREFRESH = True
+WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL = "http://testserver"

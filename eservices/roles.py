@@ -1,0 +1,148 @@
+"""Staff roles: Redaktorzy (editors), Urzędnicy (clerks), Administratorzy (administrators).
+
+The roles are data: a migration calls ``sync_roles`` to create the groups and grant what is
+listed here. Later apps add their models' permissions to ``ROLES`` and ship a migration that
+calls ``sync_roles`` again. Syncing only *adds*: permissions an administrator granted by hand are
+never taken away by a deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EDITORS = "Redaktorzy"
+CLERKS = "Urzędnicy"
+ADMINISTRATORS = "Administratorzy"
+
+# Wagtail creates these two in its first migration; our three roles replace them.
+WAGTAIL_DEFAULT_GROUPS = ("Moderators", "Editors")
+
+ACCESS_ADMIN = "wagtailadmin.access_admin"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    # "app_label.codename"
+    permissions: tuple[str, ...] = ()
+    # Page permission types granted on the root page (inherited by the whole tree).
+    page_permissions: tuple[str, ...] = ()
+    # Collection permissions granted on the root collection: "app_label.codename".
+    collection_permissions: tuple[str, ...] = ()
+    description: str = field(default="", compare=False)
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        name=EDITORS,
+        description="Maintain the portal's pages, images and documents.",
+        permissions=(
+            ACCESS_ADMIN,
+            "wagtailsearchpromotions.add_searchpromotion",
+            "wagtailsearchpromotions.change_searchpromotion",
+            "wagtailsearchpromotions.delete_searchpromotion",
+            "wagtailredirects.add_redirect",
+            "wagtailredirects.change_redirect",
+            "wagtailredirects.delete_redirect",
+            "simple_translation.submit_translation",
+        ),
+        page_permissions=(
+            "add_page",
+            "change_page",
+            "publish_page",
+            "lock_page",
+            "unlock_page",
+        ),
+        collection_permissions=(
+            "wagtailimages.add_image",
+            "wagtailimages.change_image",
+            "wagtailimages.choose_image",
+            "wagtailimages.delete_image",
+            "wagtaildocs.add_document",
+            "wagtaildocs.change_document",
+            "wagtaildocs.choose_document",
+            "wagtaildocs.delete_document",
+        ),
+    ),
+    Role(
+        name=CLERKS,
+        description="Serve residents: accounts, links, proxies, receivables, campaigns.",
+        permissions=(
+            ACCESS_ADMIN,
+            "eservices.view_user",
+        ),
+    ),
+    Role(
+        name=ADMINISTRATORS,
+        description="Manage staff accounts and roles, settings and logs.",
+        permissions=(
+            ACCESS_ADMIN,
+            "eservices.add_user",
+            "eservices.change_user",
+            "eservices.delete_user",
+            "eservices.view_user",
+            "auth.add_group",
+            "auth.change_group",
+            "auth.delete_group",
+            "auth.view_group",
+            "home.change_municipalitysettings",
+            "home.change_navigationsettings",
+            "wagtailcore.add_site",
+            "wagtailcore.change_site",
+            "wagtailcore.add_locale",
+            "wagtailcore.change_locale",
+            "wagtailcore.add_collection",
+            "wagtailcore.change_collection",
+            "wagtailcore.add_workflow",
+            "wagtailcore.change_workflow",
+            "wagtailcore.add_task",
+            "wagtailcore.change_task",
+            "wagtailredirects.add_redirect",
+            "wagtailredirects.change_redirect",
+            "wagtailredirects.delete_redirect",
+        ),
+    ),
+)
+
+
+def ensure_permissions_exist(apps) -> None:
+    """Create the Permission rows of every installed model now.
+
+    Django makes them in post_migrate, which is too late for a data migration that grants them.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+
+def sync_roles(apps, schema_editor=None) -> None:
+    """Create the three role groups and grant them what ROLES lists (idempotent, additive)."""
+    ensure_permissions_exist(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    Page = apps.get_model("wagtailcore", "Page")
+    Collection = apps.get_model("wagtailcore", "Collection")
+    GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
+    GroupCollectionPermission = apps.get_model("wagtailcore", "GroupCollectionPermission")
+
+    def permission(dotted: str):
+        app_label, codename = dotted.split(".", 1)
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+    Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS, user__isnull=True).delete()
+    root_page = Page.objects.filter(depth=1).first()
+    root_collection = Collection.objects.filter(depth=1).first()
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role.name)
+        group.permissions.add(*(permission(p) for p in role.permissions))
+        for codename in role.page_permissions:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=root_page, permission=permission(f"wagtailcore.{codename}")
+            )
+        for dotted in role.collection_permissions:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=permission(dotted)
+            )
