@@ -67,10 +67,8 @@ ROLES: tuple[Role, ...] = (
     Role(
         name=CLERKS,
         description="Serve residents: accounts, links, proxies, receivables, campaigns.",
-        permissions=(
-            ACCESS_ADMIN,
-            "eservices.view_user",
-        ),
+        # Clerks see residents through the e-services views, not Wagtail's staff user admin.
+        permissions=(ACCESS_ADMIN,),
     ),
     Role(
         name=ADMINISTRATORS,

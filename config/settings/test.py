@@ -16,3 +16,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", "/tmp/gmina-test-media"))  # noqa: S108
 WHITENOISE_AUTOREFRESH = True
 WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL = "http://testserver"
+
+# Tests run tasks in-process even when REDIS_URL points at a real Redis (CI): a test that needs
+# a real worker starts one itself (tests/config/test_celery_tasks_backend.py).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+TASKS["default"]["BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
