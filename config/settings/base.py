@@ -148,6 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LOGIN_URL = "wagtailadmin_login"
 
+# Keys for personal identifiers encrypted at rest (PESEL). Comma-separated, newest first: older
+# keys only decrypt, so keys can be rotated. Any long random string works.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", "Polski"), ("en", "English")]

@@ -15,6 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", "/tmp/gmina-test-media"))  # noqa: S108
 WHITENOISE_AUTOREFRESH = True
+FIELD_ENCRYPTION_KEYS = ["test-field-key-one", "test-field-key-old"]
 WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL = "http://testserver"
 
 # Tests run tasks in-process even when REDIS_URL points at a real Redis (CI): a test that needs

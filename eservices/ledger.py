@@ -1,0 +1,65 @@
+"""Balances derived from the append-only ledger, computed in SQL.
+
+Nothing stores a balance: every figure here is a sum over ``LedgerEntry`` deltas, so it can
+never disagree with the entries it comes from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import Installment, LedgerEntry
+
+Kind = LedgerEntry.Kind
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+_ZERO = Value(Decimal("0.00"), output_field=_MONEY)
+
+
+def _sum(field: str, condition: Q | None = None) -> Coalesce:
+    return Coalesce(Sum(field, filter=condition, output_field=_MONEY), _ZERO)
+
+
+def annotate_installments(queryset: QuerySet[Installment]) -> QuerySet[Installment]:
+    """Add ``charged``, ``principal_paid``, ``outstanding`` and ``interest_paid`` to each row.
+
+    charged: przypis − odpis (the assessment as it stands);
+    principal_paid: principal settled by payments, re-bookings and refunds (net);
+    outstanding: what remains of the principal (negative = overpaid instalment).
+    """
+    return queryset.annotate(
+        charged=_sum("entries__principal", Q(entries__kind__in=[Kind.CHARGE, Kind.WRITE_DOWN])),
+        principal_paid=-_sum(
+            "entries__principal",
+            Q(entries__kind__in=[Kind.PAYMENT, Kind.REFUND, Kind.TRANSFER]),
+        ),
+        outstanding=_sum("entries__principal"),
+        interest_paid=_sum("entries__interest", Q(entries__kind=Kind.PAYMENT)),
+    )
+
+
+def ledger_totals(ledger_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Per ledger: reminder costs still owed and credit not assigned to an instalment.
+
+    One query for any number of ledgers.
+    """
+    rows = (
+        LedgerEntry.objects.filter(ledger_id__in=ledger_ids)
+        .values("ledger_id")
+        .annotate(
+            reminder_costs=_sum("reminder_costs"),
+            unassigned=_sum("principal", Q(installment__isnull=True)),
+        )
+    )
+    totals = {
+        pk: {"reminder_costs": Decimal("0.00"), "credit": Decimal("0.00")} for pk in ledger_ids
+    }
+    for row in rows:
+        totals[row["ledger_id"]] = {
+            "reminder_costs": row["reminder_costs"],
+            # Credit is the overpayment left on the ledger: a negative principal delta.
+            "credit": max(-row["unassigned"], Decimal("0.00")),
+        }
+    return totals
