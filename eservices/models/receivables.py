@@ -38,8 +38,10 @@ class ReceivableType(models.Model):
         OTHER = "other", _("Other")
 
     class InterestRegime(models.TextChoices):
+        # Values are those of eservices.interest.InterestRegime.
         TAX = "tax", _("Tax-arrears interest (Ordynacja podatkowa)")
-        CIVIL = "civil", _("Statutory late-payment interest (Civil Code)")
+        CIVIL_STATUTORY = "civil_statutory", _("Statutory late-payment interest (Civil Code)")
+        COMMERCIAL = "commercial", _("Interest in commercial transactions")
         NONE = "none", _("No interest")
 
     class DueDateShift(models.TextChoices):
@@ -51,7 +53,7 @@ class ReceivableType(models.Model):
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=32, choices=Category.choices)
     interest_regime = models.CharField(
-        _("interest regime"), max_length=8, choices=InterestRegime.choices
+        _("interest regime"), max_length=16, choices=InterestRegime.choices
     )
     due_date_shift = models.CharField(
         _("due-date shift"),
@@ -101,15 +103,28 @@ class InterestRate(models.Model):
 
     regime = models.CharField(
         _("regime"),
-        max_length=8,
-        choices=[
-            (ReceivableType.InterestRegime.TAX, _("tax-arrears interest (standard rate)")),
-            (ReceivableType.InterestRegime.CIVIL, _("statutory late-payment interest")),
-        ],
+        max_length=16,
+        choices=[c for c in ReceivableType.InterestRegime.choices if c[0] != "none"],
     )
     valid_from = models.DateField(_("valid from"))
     annual_rate = models.DecimalField(
         _("annual rate (%)"), max_digits=6, decimal_places=2, help_text=_("e.g. 10.50")
+    )
+    reduced_rate = models.DecimalField(
+        _("reduced rate (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("OP art. 56a: 50 % of the standard rate (75 % before 2016)."),
+    )
+    increased_rate = models.DecimalField(
+        _("increased rate (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("OP art. 56b: 150 % of the standard rate."),
     )
     legal_source = models.CharField(_("legal source"), max_length=255, blank=True)
 
@@ -124,6 +139,22 @@ class InterestRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_regime_display()}: {self.annual_rate}% od {self.valid_from}"
+
+
+class NoInterestThreshold(models.Model):
+    """OP art. 54 §1 pkt 5: no interest is charged when it would not exceed this amount."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    legal_source = models.CharField(_("legal source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("no-interest threshold")
+        verbose_name_plural = _("no-interest thresholds")
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} zł od {self.valid_from}"
 
 
 class ReminderCostRate(models.Model):
