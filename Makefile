@@ -72,7 +72,12 @@ format: install-dev
 messages: install-dev
 	$(PY) manage.py makemessages -l pl -l en --no-obsolete \
 	  --ignore=.venv --ignore=node_modules --ignore=static --ignore=media --ignore=tests
+	@# makemessages pre-fills new strings with fuzzy guesses that are usually wrong: drop them.
+	msgattrib --clear-fuzzy --empty --clear-previous -o locale/pl/LC_MESSAGES/django.po \
+	  locale/pl/LC_MESSAGES/django.po
+	@echo "Still to translate:"; msgattrib --untranslated locale/pl/LC_MESSAGES/django.po | grep -c '^msgid' || true
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+	$(PY) -m pytest tests/test_translations.py -q
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 static

@@ -116,6 +116,7 @@ class InterestRate(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        # xgettext:no-python-format
         help_text=_("OP art. 56a: 50 % of the standard rate (75 % before 2016)."),
     )
     increased_rate = models.DecimalField(
@@ -124,6 +125,7 @@ class InterestRate(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        # xgettext:no-python-format
         help_text=_("OP art. 56b: 150 % of the standard rate."),
     )
     legal_source = models.CharField(_("legal source"), max_length=255, blank=True)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from stdnum.pl import nip as stdnum_nip
 from stdnum.pl import pesel as stdnum_pesel
 from stdnum.pl import regon as stdnum_regon
@@ -233,7 +234,7 @@ class Mandate(models.Model):
 
     class Scope(models.TextChoices):
         VIEW = "can_view", _("View dues")
-        PAY = "can_pay", _("Pay")
+        PAY = "can_pay", pgettext_lazy("mandate right", "Pay")
         NOTIFICATIONS = "can_manage_notifications", _("Manage notifications")
 
     taxpayer = models.ForeignKey(
