@@ -98,7 +98,8 @@ class InterestRate(models.Model):
     """A rate in force from a date: tax-arrears (standard) or civil late-payment interest.
 
     Data, not code: administrators add a row when the rate changes, citing the legal source.
-    The reduced (50 %) and increased (150 %) tax rates are derived from the standard one.
+    The reduced and increased tax rates are stored, not derived: before 2016 the reduced rate
+    was 75 % of the standard one and there was no increased rate.
     """
 
     regime = models.CharField(
