@@ -12,6 +12,7 @@ from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import Installment, LedgerEntry
+from .money import round_grosz
 
 Kind = LedgerEntry.Kind
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -58,8 +59,8 @@ def ledger_totals(ledger_ids: list[int]) -> dict[int, dict[str, Decimal]]:
     }
     for row in rows:
         totals[row["ledger_id"]] = {
-            "reminder_costs": row["reminder_costs"],
+            "reminder_costs": round_grosz(row["reminder_costs"]),
             # Credit is the overpayment left on the ledger: a negative principal delta.
-            "credit": max(-row["unassigned"], Decimal("0.00")),
+            "credit": round_grosz(max(-row["unassigned"], Decimal("0.00"))),
         }
     return totals
