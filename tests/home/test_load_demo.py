@@ -31,7 +31,7 @@ def test_load_demo_prints_one_working_login_per_role_and_a_resident():
     assert User.objects.filter(groups__name="Redaktorzy").exists()
     assert User.objects.filter(groups__name="Urzędnicy").exists()
     assert User.objects.filter(groups__name="Administratorzy").exists()
-    assert User.objects.filter(is_staff=False).count() == 1
+    assert User.objects.filter(is_staff=False).count() == 2  # a resident and a proxy
 
 
 def test_load_demo_twice_changes_nothing():
