@@ -59,7 +59,7 @@ def test_full_payment_clears_costs_interest_and_principal(arrears):
 
 
 def test_partial_payment_is_split_in_proportion_art_55(arrears):
-    tp, led, overdue, _ = arrears
+    tp, _led, overdue, _ = arrears
     interest = _interest(overdue, "473.00", PAID_ON)
     book_payment(tp, Decimal("216.00"), PAID_ON, "pay-2")  # 16.00 costs + 200.00 split
     to_principal, to_interest = split_proportionally(Decimal("200.00"), Decimal("473.00"), interest)
@@ -69,7 +69,7 @@ def test_partial_payment_is_split_in_proportion_art_55(arrears):
 
 
 def test_overpayment_stays_as_credit_on_the_ledger(arrears):
-    tp, led, overdue, upcoming = arrears
+    tp, led, _overdue, upcoming = arrears
     total_owed = dues(led.__class__.objects.filter(pk=led.pk), PAID_ON).to_pay_today
     booking = book_payment(tp, total_owed + Decimal("193.00") + Decimal("50.00"), PAID_ON, "p3")
     assert booking.credit == Decimal("50.00")
@@ -78,7 +78,7 @@ def test_overpayment_stays_as_credit_on_the_ledger(arrears):
 
 
 def test_booking_the_same_reference_twice_books_once(arrears):
-    tp, led, *_ = arrears
+    tp, _led, *_ = arrears
     first = book_payment(tp, Decimal("100.00"), PAID_ON, "gateway-order-42")
     second = book_payment(tp, Decimal("100.00"), PAID_ON, "gateway-order-42")
     assert second.already_booked and not first.already_booked
