@@ -62,6 +62,7 @@ check: install-dev
 	  SECRET_KEY=ci-check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9) \
 	  DATABASE_URL=postgres://gmina@127.0.0.1:5432/gmina REDIS_URL=redis://127.0.0.1:6379/0 \
 	  ALLOWED_HOSTS=e-uslugi.gmina.example PAYMENT_GATEWAYS=payu,przelewy24,transfer \
+	  FIELD_ENCRYPTION_KEYS=ci-check-deploy-field-key \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: install-dev

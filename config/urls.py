@@ -29,6 +29,7 @@ if settings.DEBUG:
 # Polish lives at /, English at /en/. Wagtail's catch-all router must stay last.
 urlpatterns += i18n_patterns(
     path("szukaj/", home_views.search, name="search"),
+    path("", include("eservices.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -146,7 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "wagtailadmin_login"
+# The resident login; the Wagtail admin keeps its own (wagtailadmin_login).
+LOGIN_URL = "eservices:login"
+LOGIN_REDIRECT_URL = "eservices:dues"
+LOGOUT_REDIRECT_URL = "eservices:login"
 
 # Keys for personal identifiers encrypted at rest (PESEL). Comma-separated, newest first: older
 # keys only decrypt, so keys can be rotated. Any long random string works.
@@ -191,7 +194,7 @@ else:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 # Without a broker the embedded default runs every task in the calling process.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
