@@ -1,0 +1,296 @@
+"""Receivables benchmark: import throughput, defined queries, the resident's dashboard.
+
+    createdb gmina_bench
+    export DATABASE_URL=postgres://…/gmina_bench
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/generate.py --taxpayers 100000
+    .venv/bin/python bench/receivables.py [--entries 50000] [--repeat 3]
+
+Every figure is reported with a baseline measured in the same run on the same data, and the
+ratio between them, so results from different machines compare:
+
+- import: entries/s through `eservices.integration.importer` (validation, upserts, one
+  transaction) against a bare `bulk_create` of the same entries;
+- defined queries: seconds for each query of `eservices.queries` against a hand-written single
+  SQL statement that computes the same rows' main figure (no interest, no filters);
+- dashboard: server time of the resident's dues page for a taxpayer with 200 instalments,
+  against the health-check view (one request through the same middleware stack).
+
+Targets (issue 4): import ≥ 5,000 entries/s; each query < 5 s and ≤ 1.5 × its baseline;
+dashboard < 50 ms. Results are printed and written to bench/results/receivables.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from eservices.models import (  # noqa: E402
+    AccountLink,
+    Installment,
+    Ledger,
+    LedgerEntry,
+    ReceivableType,
+    Taxpayer,
+)
+
+
+def timed(func: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``repeat`` runs, in seconds."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+
+def _dashboard_taxpayer() -> tuple[object, Taxpayer]:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(email="bench-dashboard@bench.example").first()
+    if user is None:
+        user = User.objects.create_user("bench-dashboard@bench.example", "x" * 16)
+    tp, created = Taxpayer.objects.get_or_create(
+        external_id="BENCH-DASHBOARD", defaults={"first_name": "Benek", "last_name": "Pulpit"}
+    )
+    if created:
+        rtype = ReceivableType.objects.get(code="bench-pn")
+        with transaction.atomic():
+            for ledger_no in range(5):
+                ledger = Ledger.objects.create(
+                    taxpayer=tp,
+                    receivable_type=rtype,
+                    number=f"DASH/{ledger_no}",
+                    external_id=f"BENCH-DASH-L{ledger_no}",
+                )
+                for n in range(40):  # 5 × 40 = 200 instalments
+                    year, month = 2018 + n // 5, 1 + (n % 5) * 2
+                    due = date(year, month, 15)
+                    inst = Installment.objects.create(
+                        ledger=ledger,
+                        year=year,
+                        number=n,
+                        nominal_due_date=due,
+                        due_date=due,
+                        assessed_amount=Decimal("150.00"),
+                        external_id=f"BENCH-DASH-{ledger_no}-{n}",
+                    )
+                    LedgerEntry.objects.create(
+                        ledger=ledger,
+                        installment=inst,
+                        kind=LedgerEntry.Kind.CHARGE,
+                        booked_on=due,
+                        principal=Decimal("150.00"),
+                        external_id=f"BENCH-DASH-{ledger_no}-{n}-C",
+                    )
+                    if n % 3:
+                        LedgerEntry.objects.create(
+                            ledger=ledger,
+                            installment=inst,
+                            kind=LedgerEntry.Kind.PAYMENT,
+                            booked_on=due,
+                            principal=Decimal("-150.00") if n % 2 else Decimal("-70.00"),
+                            external_id=f"BENCH-DASH-{ledger_no}-{n}-P",
+                        )
+        AccountLink.objects.create(user=user, taxpayer=tp, method=AccountLink.Method.COUNTER)
+    return user, tp
+
+
+def bench_dashboard(repeat: int) -> dict:
+    user, tp = _dashboard_taxpayer()
+    client = Client()
+    client.force_login(user)
+    url = reverse("eservices:taxpayer_dues", kwargs={"taxpayer_pk": tp.pk})
+    assert client.get(url).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    page = timed(lambda: client.get(url), repeat)
+    baseline = timed(lambda: client.get("/healthz"), repeat)
+    return {
+        "instalments": Installment.objects.filter(ledger__taxpayer=tp).count(),
+        "seconds": page,
+        "baseline_seconds": baseline,
+        "ratio": page / baseline,
+        "target_seconds": 0.05,
+    }
+
+
+# --- Defined queries ---------------------------------------------------------------------------
+
+BASELINE_SQL = {
+    # The main figure of each query as the simplest single statement a developer would write.
+    "arrears": """
+        SELECT l.taxpayer_id, SUM(e.principal)
+        FROM eservices_ledgerentry e
+        JOIN eservices_installment i ON i.id = e.installment_id
+        JOIN eservices_ledger l ON l.id = e.ledger_id
+        WHERE i.due_date < %s
+        GROUP BY l.taxpayer_id HAVING SUM(e.principal) > 0
+    """,
+    "dues": """
+        SELECT l.taxpayer_id, SUM(e.principal)
+        FROM eservices_ledgerentry e JOIN eservices_ledger l ON l.id = e.ledger_id
+        GROUP BY l.taxpayer_id HAVING SUM(e.principal) > 0
+    """,
+    "nearest": """
+        SELECT l.taxpayer_id, SUM(e.principal)
+        FROM eservices_ledgerentry e
+        JOIN eservices_installment i ON i.id = e.installment_id
+        JOIN eservices_ledger l ON l.id = e.ledger_id
+        WHERE i.due_date BETWEEN %s AND %s
+        GROUP BY l.taxpayer_id HAVING SUM(e.principal) > 0
+    """,
+}
+
+
+def _raw(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def bench_queries(repeat: int, as_of: date) -> dict:
+    from eservices.queries import QUERIES
+
+    results = {}
+    for code, query in QUERIES.items():
+        params = {"as_of": as_of}
+        if "nearest" in code:
+            params["days"] = 30
+        rows = len(list(query.run(params)))
+        seconds = timed(lambda q=query, p=params: list(q.run(p)), repeat)
+        if "nearest" in code:
+            base_sql, base_params = BASELINE_SQL["nearest"], [as_of, as_of.replace(day=28)]
+        elif "arrears" in code and "dues" not in code:
+            base_sql, base_params = BASELINE_SQL["arrears"], [as_of]
+        else:
+            base_sql, base_params = BASELINE_SQL["dues"], []
+        baseline = timed(lambda s=base_sql, p=base_params: _raw(s, p), repeat)
+        results[code] = {
+            "rows": rows,
+            "seconds": seconds,
+            "baseline_seconds": baseline,
+            "ratio": seconds / baseline,
+            "target_seconds": 5.0,
+            "target_ratio": 1.5,
+        }
+    return results
+
+
+# --- Import --------------------------------------------------------------------------------------
+
+
+def bench_import(entries: int) -> dict:
+    from eservices.integration.importer import import_batch
+
+    installments = list(
+        Installment.objects.filter(external_id__startswith="BENCH-L-")
+        .select_related("ledger")
+        .order_by("pk")[:entries]
+    )
+    run = f"{int(time.time())}"
+    lines = [
+        json.dumps(
+            {
+                "type": "entry",
+                "version": 1,
+                "external_id": f"BENCH-IMP-{run}-{inst.pk}",
+                "installment": inst.external_id,
+                "kind": "wplata",
+                "booked_on": inst.due_date.isoformat(),
+                "principal": "-0.01",
+                "interest": "0.00",
+                "reminder_costs": "0.00",
+                "document": "bench",
+            }
+        )
+        for inst in installments
+    ]
+    payload = ("\n".join(lines) + "\n").encode()
+    started = time.perf_counter()
+    batch = import_batch("BENCH", payload, "jsonl")
+    imported = time.perf_counter() - started
+    assert batch.status == "applied", batch.errors[:5]
+
+    # Baseline: the same number of rows written with a bare bulk_create, then removed.
+    rows = [
+        LedgerEntry(
+            ledger_id=inst.ledger_id,
+            installment=inst,
+            kind=LedgerEntry.Kind.PAYMENT,
+            booked_on=inst.due_date,
+            principal=Decimal("-0.01"),
+            external_id=f"BENCH-RAW-{run}-{inst.pk}",
+        )
+        for inst in installments
+    ]
+    started = time.perf_counter()
+    with transaction.atomic():
+        LedgerEntry.objects.bulk_create(rows, batch_size=1000)
+        raw = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "entries": len(lines),
+        "entries_per_second": len(lines) / imported,
+        "baseline_entries_per_second": len(lines) / raw,
+        "ratio": (len(lines) / imported) / (len(lines) / raw),
+        "target_entries_per_second": 5000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip", default="", help="comma-separated: import,queries,dashboard")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    if not Taxpayer.objects.filter(external_id__startswith="BENCH-TP-").exists():
+        sys.exit("No bench data: run bench/generate.py first.")
+    report = {
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "taxpayers": Taxpayer.objects.count(),
+        "installments": Installment.objects.count(),
+        "entries": LedgerEntry.objects.count(),
+        "measured_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    if "import" not in skip:
+        report["import"] = bench_import(args.entries)
+    if "queries" not in skip:
+        report["queries"] = bench_queries(args.repeat, timezone.localdate())
+    if "dashboard" not in skip:
+        report["dashboard"] = bench_dashboard(max(args.repeat, 10))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "receivables.json").write_text(json.dumps(report, indent=2, default=str))
+    print(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
