@@ -67,11 +67,16 @@ RECEIVABLE_TYPES = [
 ]  # fmt: skip
 
 QUARTERS = [(3, 15), (5, 15), (9, 15), (11, 15)]
+DOCUMENTS = {
+    Kind.CHARGE: "decyzja wymiarowa",
+    Kind.PAYMENT: "wyciąg bankowy",
+    Kind.REMINDER_COST: "upomnienie",
+}
 
 
 def _users(report) -> dict[str, object]:
     User = get_user_model()
-    users, lines = {}, []
+    users, lines, mfa_lines = {}, [], []
     for email, password, first_name, last_name, role in DEMO_USERS:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
         user.first_name, user.last_name = first_name, last_name
@@ -83,8 +88,38 @@ def _users(report) -> dict[str, object]:
             user.groups.set([Group.objects.get(name=role)])
         users[email.split("@")[0]] = user
         lines.append(f"{role or 'Mieszkaniec':<16} {email:<36} {password}")
+        if role:
+            mfa_lines.extend(_demo_second_factor(user))
     report.section("Konta demonstracyjne (rola, login, hasło)", lines)
+    # The admin asks staff for a second factor: a TOTP app or a single-use backup code.
+    report.section(
+        "Drugi składnik do panelu /admin/ (klucz TOTP do aplikacji; kody zapasowe działają raz)",
+        mfa_lines,
+    )
     return users
+
+
+def _demo_second_factor(user) -> list[str]:
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .staff_security.devices import backup_codes, new_backup_codes, new_totp_device
+
+    # Kept across runs, so an authenticator app set up once goes on working.
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = new_totp_device(user, confirmed=True)
+    codes = backup_codes(user)
+    if len(codes) < 3:
+        codes = new_backup_codes(user, count=5)
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return [
+        f"{user.email}",
+        f"    klucz TOTP:     {secret}",
+        f"    otpauth URI:    {device.config_url}",
+        f"    kody zapasowe:  {' '.join(codes[:3])}",
+    ]
 
 
 class _Book:
@@ -150,7 +185,7 @@ class _Book:
             kind=kind,
             booked_on=on,
             external_id=external_id,
-            document="decyzja wymiarowa" if kind == Kind.CHARGE else "wyciąg bankowy",
+            document=DOCUMENTS[kind],
             **{name: Decimal(value) for name, value in amounts.items()},
         )
 

@@ -192,7 +192,11 @@ def dues(
     if not ledger_list:
         return Dues(as_of=as_of)
     by_id = {ledger.pk: ledger for ledger in ledger_list}
-    installments = annotate_installments(Installment.objects.filter(ledger_id__in=by_id))
+    # A balance as of a day counts only what was booked by then (a statement for an earlier
+    # day must not show later payments).
+    installments = annotate_installments(
+        Installment.objects.filter(ledger_id__in=by_id), through=as_of
+    )
     if years is not None:
         installments = installments.filter(year__in=list(years))
     rules = rules or interest_rules()
@@ -213,7 +217,7 @@ def dues(
                 status=status,
             )
         )
-    totals = ledger_totals(list(by_id))
+    totals = ledger_totals(list(by_id), through=as_of)
     return Dues(
         as_of=as_of,
         ledgers=[

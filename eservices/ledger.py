@@ -6,6 +6,7 @@ never disagree with the entries it comes from.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
@@ -23,36 +24,43 @@ def _sum(field: str, condition: Q | None = None) -> Coalesce:
     return Coalesce(Sum(field, filter=condition, output_field=_MONEY), _ZERO)
 
 
-def annotate_installments(queryset: QuerySet[Installment]) -> QuerySet[Installment]:
+def annotate_installments(
+    queryset: QuerySet[Installment], through: date | None = None
+) -> QuerySet[Installment]:
     """Add ``charged``, ``principal_paid``, ``outstanding`` and ``interest_paid`` to each row.
 
     charged: przypis − odpis (the assessment as it stands);
     principal_paid: principal settled by payments, re-bookings and refunds (net);
     outstanding: what remains of the principal (negative = overpaid instalment).
+    With ``through``, only entries booked on or before that day count (a balance as of a day).
     """
+    booked = Q(entries__booked_on__lte=through) if through else Q()
     return queryset.annotate(
-        charged=_sum("entries__principal", Q(entries__kind__in=[Kind.CHARGE, Kind.WRITE_DOWN])),
+        charged=_sum(
+            "entries__principal", booked & Q(entries__kind__in=[Kind.CHARGE, Kind.WRITE_DOWN])
+        ),
         principal_paid=-_sum(
             "entries__principal",
-            Q(entries__kind__in=[Kind.PAYMENT, Kind.REFUND, Kind.TRANSFER]),
+            booked & Q(entries__kind__in=[Kind.PAYMENT, Kind.REFUND, Kind.TRANSFER]),
         ),
-        outstanding=_sum("entries__principal"),
-        interest_paid=_sum("entries__interest", Q(entries__kind=Kind.PAYMENT)),
+        outstanding=_sum("entries__principal", booked or None),
+        interest_paid=_sum("entries__interest", booked & Q(entries__kind=Kind.PAYMENT)),
     )
 
 
-def ledger_totals(ledger_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+def ledger_totals(
+    ledger_ids: list[int], through: date | None = None
+) -> dict[int, dict[str, Decimal]]:
     """Per ledger: reminder costs still owed and credit not assigned to an instalment.
 
-    One query for any number of ledgers.
+    One query for any number of ledgers; ``through`` as in `annotate_installments`.
     """
-    rows = (
-        LedgerEntry.objects.filter(ledger_id__in=ledger_ids)
-        .values("ledger_id")
-        .annotate(
-            reminder_costs=_sum("reminder_costs"),
-            unassigned=_sum("principal", Q(installment__isnull=True)),
-        )
+    entries = LedgerEntry.objects.filter(ledger_id__in=ledger_ids)
+    if through:
+        entries = entries.filter(booked_on__lte=through)
+    rows = entries.values("ledger_id").annotate(
+        reminder_costs=_sum("reminder_costs"),
+        unassigned=_sum("principal", Q(installment__isnull=True)),
     )
     totals = {
         pk: {"reminder_costs": Decimal("0.00"), "credit": Decimal("0.00")} for pk in ledger_ids

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from eservices.models import (
     AccountLink,
@@ -74,7 +75,9 @@ def installment(
         external_id=next_id("I"),
     )
     if charge:
-        entry(inst, LedgerEntry.Kind.CHARGE, principal=amount, booked_on=due.replace(day=1))
+        # Charged when assessed: never after today, or balances "as of today" would miss it.
+        booked_on = min(due.replace(day=1), timezone.localdate())
+        entry(inst, LedgerEntry.Kind.CHARGE, principal=amount, booked_on=booked_on)
     return inst
 
 
