@@ -19,6 +19,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("healthz", home_views.healthz, name="healthz"),
+    # Outside the language prefix: the addresses registered with login.gov.pl never change.
+    path("konto/", include("eservices.identity.urls")),
 ]
 
 if settings.DEBUG:

@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_celery_beat",
+    # Staff MFA (PRACTICES.md §7) and login lock-outs (§8).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,9 +90,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then every /admin/ path demands a verified second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "eservices.staff_security.middleware.RequireVerifiedStaffMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # CSP, Permissions-Policy and Cache-Control: no-store on admin and account pages.
+    "eservices.staff_security.csp.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # django-axes goes last (PRACTICES.md §8).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +138,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Residents and staff share one model; email is the login. Defined in the very first migration
 # of eservices so that it never has to be swapped later.
 AUTH_USER_MODEL = "eservices.User"
+
+# django-axes checks lock-outs before any other backend (PRACTICES.md §8).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # Argon2 first (OWASP), the rest so that older hashes upgrade on the next login.
 PASSWORD_HASHERS = [
@@ -255,6 +273,33 @@ WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILEMBEDS_FINDERS = []  # no calls to third-party oEmbed providers from the office network
 
+# --- login.gov.pl (Węzeł Krajowy), eservices.identity -----------------------------------------
+# Keys and the pinned node certificate are PEM text or paths (relative to BASE_DIR). The dev
+# defaults point at the fake node: `python -m tests.fakes.login_gov_pl` writes var/login_gov_pl/.
+LOGIN_GOV_PL = {
+    "SP_ENTITY_ID": env("LOGIN_GOV_PL_SP_ENTITY_ID", f"{PORTAL_BASE_URL}/konto/login-gov-pl/"),
+    "ACS_URL": env("LOGIN_GOV_PL_ACS_URL", f"{PORTAL_BASE_URL}/konto/login-gov-pl/acs/"),
+    "SP_KEY": env("LOGIN_GOV_PL_SP_KEY", "var/login_gov_pl/sp-key.pem"),
+    "SP_CERT": env("LOGIN_GOV_PL_SP_CERT", "var/login_gov_pl/sp-cert.pem"),
+    "SP_ENCRYPTION_KEY": env("LOGIN_GOV_PL_SP_ENCRYPTION_KEY"),  # defaults to SP_KEY
+    "IDP_ENTITY_ID": env("LOGIN_GOV_PL_IDP_ENTITY_ID", "int.login.gov.pl"),
+    "SSO_URL": env("LOGIN_GOV_PL_SSO_URL", "http://127.0.0.1:8765/login/SingleSignOnService"),
+    "ARS_URL": env(
+        "LOGIN_GOV_PL_ARS_URL",
+        "http://127.0.0.1:8765/login-services/idpArtifactResolutionService",
+    ),
+    "SLO_URL": env(
+        "LOGIN_GOV_PL_SLO_URL", "http://127.0.0.1:8765/login-services/singleLogoutService"
+    ),
+    "IDP_CERT": env("LOGIN_GOV_PL_IDP_CERT", "var/login_gov_pl/node-cert.pem"),  # pinned
+    "REQUIRED_LOA": env("LOGIN_GOV_PL_REQUIRED_LOA", "http://eidas.europa.eu/LoA/substantial"),
+    "REQUIRE_SIGNED_ASSERTION": env_bool("LOGIN_GOV_PL_REQUIRE_SIGNED_ASSERTION", True),
+    "CLOCK_SKEW_SECONDS": 60,
+    "HTTP_TIMEOUT_SECONDS": 10,
+}
+# Link an account automatically when exactly one taxpayer carries the PESEL login.gov.pl asserts.
+PROFIL_ZAUFANY_AUTO_LINK = env_bool("PROFIL_ZAUFANY_AUTO_LINK", False)
+
 # --- Security defaults (production tightens the transport ones) --------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -263,6 +308,73 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview uses a same-origin iframe
+
+# --- Staff second factor (PRACTICES.md §7) ---------------------------------------------------
+# The Wagtail login asks for the TOTP or a backup code; eservices.staff_security's middleware
+# sends an unverified session on any /admin/ path to verification or enrolment.
+WAGTAILADMIN_USER_LOGIN_FORM = "eservices.staff_security.forms.StaffLoginForm"
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+# After a wrong token the next try waits 1, 2, 4, 8 … seconds (per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Backup codes made at enrolment and by `manage.py create_admin`.
+STAFF_BACKUP_CODE_COUNT = 10
+
+# --- Login lock-outs: django-axes 8 (PRACTICES.md §8) ------------------------------------------
+# Locks the username+IP pair, never the account alone, so nobody can lock out a colleague.
+# django-axes 8.3 has no AXES_LOCKOUT_TIERS setting; the tiers (3 failures -> 15 min,
+# 6 -> 2 h, 10 -> 24 h) come from a cool-off callable that counts the pair's failures since its
+# last successful login, with a per-attempt expiry so each pair keeps its own cool-off.
+AXES_FAILURE_LIMIT = 3
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "eservices.staff_security.lockout.cool_off"
+AXES_LOCKOUT_TIERS = ((3, 15 * 60), (6, 2 * 3600), (10, 24 * 3600))  # ours: (failures, seconds)
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the tiers count these
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# The client's address behind the reverse proxy: TRUSTED_PROXY_COUNT proxies (nginx = 1) append
+# to X-Forwarded-For; the address the outermost one saw is taken (django-ipware not needed).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "eservices.staff_security.lockout.client_ip"
+
+# --- Content-Security-Policy and other headers (eservices.staff_security.csp) ------------------
+# Django 5.2 has no CSP of its own. The public site gets a strict policy (no inline scripts or
+# styles); Wagtail's admin needs inline styles and scripts, so /admin/ gets its own.
+CSP_PUBLIC = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+CSP_ADMIN = {
+    **CSP_PUBLIC,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "media-src": ["'self'", "blob:"],
+    "worker-src": ["'self'", "blob:"],
+}
+CSP_ADMIN_PREFIX = "/admin/"
+# No avatars from gravatar.com: the CSP blocks them anyway, and staff e-mail hashes stay home.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# Path prefixes (after the language prefix) answered with Cache-Control: no-store (ASVS 14.3.2).
+NO_STORE_PATH_PREFIXES = ["/admin/", "/konto/", "/moje-naleznosci/"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -275,5 +387,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,4 +1,5 @@
 from .accounts import User, UserManager
+from .identity import ExternalIdentity
 from .receivables import (
     Installment,
     InterestRate,
@@ -14,6 +15,7 @@ from .taxpayers import AccountLink, Mandate, Taxpayer, TaxpayerGroup
 
 __all__ = [
     "AccountLink",
+    "ExternalIdentity",
     "Installment",
     "InterestRate",
     "Ledger",
