@@ -22,3 +22,10 @@ WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL = "http://testserver"
 # a real worker starts one itself (tests/config/test_celery_tasks_backend.py).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 TASKS["default"]["BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+
+# django-axes stays on (tests reset it by rolling back the database). Only a bare
+# authenticate() without a request, which some tests use to check a password, skips it.
+AUTHENTICATION_BACKENDS = [
+    "eservices.staff_security.backends.RequestOptionalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -99,8 +99,10 @@ def _staff(role: str) -> User:
         (ADMINISTRATORS, "/admin/images/", False),
     ],
 )
-def test_roles_open_the_right_parts_of_the_admin(demo_site, client: Client, role, url, allowed):
-    client.force_login(_staff(role))
+def test_roles_open_the_right_parts_of_the_admin(
+    demo_site, client: Client, verified_login, role, url, allowed
+):
+    verified_login(client, _staff(role))
     if allowed:
         response = client.get(url, follow=True)
         assert response.status_code == 200, (role, url)
@@ -121,8 +123,8 @@ def test_resident_cannot_enter_the_admin(client: Client, db):
     assert response.status_code == 403 or "/admin/login/" in response["Location"]
 
 
-def test_admin_lists_the_three_roles(demo_site, client: Client):
-    client.force_login(User.objects.get(email="admin@przykladowo.example"))
+def test_admin_lists_the_three_roles(demo_site, client: Client, verified_login):
+    verified_login(client, User.objects.get(email="admin@przykladowo.example"))
     body = client.get("/admin/groups/").content.decode()
     for name in (EDITORS, CLERKS, ADMINISTRATORS):
         assert name in body
