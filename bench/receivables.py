@@ -208,6 +208,9 @@ def bench_queries(repeat: int, as_of: date) -> dict:
 
 def bench_import(entries: int) -> dict:
     from eservices.integration.importer import import_batch
+    from eservices.models import DomainSystem
+
+    DomainSystem.objects.get_or_create(code="BENCH", defaults={"name": "Benchmark"})
 
     installments = list(
         Installment.objects.filter(external_id__startswith="BENCH-L-")

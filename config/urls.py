@@ -21,6 +21,8 @@ urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
     # Outside the language prefix: the addresses registered with login.gov.pl never change.
     path("konto/", include("eservices.identity.urls")),
+    # The domain systems' API (django-ninja): /api/v1/… with its OpenAPI schema.
+    path("api/", include("eservices.integration.urls")),
 ]
 
 if settings.DEBUG:

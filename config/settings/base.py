@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "ninja",  # serves the API docs' assets locally (our CSP refuses CDNs and inline scripts)
     "django_tasks",
     "django_celery_beat",
     # Staff MFA (PRACTICES.md §7) and login lock-outs (§8).

@@ -1,5 +1,6 @@
 from .accounts import User, UserManager
 from .identity import ExternalIdentity
+from .integration import DomainSystem, ImportBatch, OutboundEvent
 from .receivables import (
     Installment,
     InterestRate,
@@ -15,7 +16,9 @@ from .taxpayers import AccountLink, Mandate, Taxpayer, TaxpayerGroup
 
 __all__ = [
     "AccountLink",
+    "DomainSystem",
     "ExternalIdentity",
+    "ImportBatch",
     "Installment",
     "InterestRate",
     "Ledger",
@@ -23,6 +26,7 @@ __all__ = [
     "LedgerParty",
     "Mandate",
     "NoInterestThreshold",
+    "OutboundEvent",
     "ReceivableType",
     "ReminderCostRate",
     "TaxedObject",
