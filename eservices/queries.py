@@ -360,7 +360,7 @@ def _zloty(value: Any) -> Decimal | None:
     """Integer grosze (int on SQLite, numeric on PostgreSQL) to złoty with two places."""
     if value is None:
         return None
-    return (Decimal(value) / 100).quantize(GROSZ)
+    return Decimal(int(value)).scaleb(-2)  # exact: 12345 -> 123.45
 
 
 def _day(value: Any) -> date | None:

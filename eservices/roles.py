@@ -134,6 +134,8 @@ ROLES: tuple[Role, ...] = (
             *TAXPAYER_GROUPS_EDIT,
             "eservices.delete_taxpayergroup",
             *RATE_TABLES_EDIT,
+            # Import history with the errors of each batch (read-only).
+            "eservices.view_importbatch",
         ),
     ),
 )

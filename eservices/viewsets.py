@@ -37,6 +37,7 @@ from wagtail.permissions import policy_registry
 from . import crypto
 from .ledger import annotate_installments, ledger_totals
 from .models import (
+    ImportBatch,
     InterestRate,
     Ledger,
     LedgerEntry,
@@ -619,8 +620,70 @@ class ReminderCostRateViewSet(ReceivablesModelViewSet):
     form_fields = ["valid_from", "amount", "legal_source"]
 
 
-#: Models whose rows come from the domain system: "view" is the only permission they have.
-READ_ONLY_MODELS = (Taxpayer, Ledger, LedgerEntry)
+# --- Import history (read-only) -----------------------------------------------------------
+
+
+class ImportBatchIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("source_system", "created_by")
+
+
+class ImportBatchInspectView(generic.InspectView):
+    """A batch with its counts per record type and every stored error, line by line."""
+
+    template_name = "eservices/admin/import_batch_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = self.object
+        context["counts"] = sorted((batch.counts or {}).items())
+        context["line_errors"] = sorted(
+            batch.errors or [],
+            key=lambda error: (error.get("line") is not None, error.get("line") or 0),
+        )
+        context["errors_not_stored"] = max(batch.error_count - len(batch.errors or []), 0)
+        return context
+
+
+class ImportBatchViewSet(ReadOnlyModelViewSet):
+    model = ImportBatch
+    name = "import_batches"
+    url_prefix = "receivables/imports"
+    icon = "upload"
+    menu_order = 95
+    index_view_class = ImportBatchIndexView
+    inspect_view_class = ImportBatchInspectView
+    list_display = [
+        "created_at",
+        "source_system",
+        "format",
+        "filename",
+        "status",
+        "error_count",
+        "applied_at",
+        "created_by",
+    ]
+    list_filter = ["status", "source_system", "format"]
+    search_fields = ["filename", "sha256"]
+    search_backend_name = None
+    ordering = ["-created_at", "-pk"]
+    list_per_page = 50
+    inspect_view_fields = [
+        "source_system",
+        "format",
+        "filename",
+        "sha256",
+        "size",
+        "status",
+        "error_count",
+        "created_at",
+        "applied_at",
+        "created_by",
+    ]
+
+
+#: Models written only by the domain systems' imports: "view" is the only permission they have.
+READ_ONLY_MODELS = (Taxpayer, Ledger, LedgerEntry, ImportBatch)
 
 
 class ReceivablesViewSetGroup(ViewSetGroup):
@@ -639,4 +702,5 @@ class ReceivablesViewSetGroup(ViewSetGroup):
         InterestRateViewSet,
         NoInterestThresholdViewSet,
         ReminderCostRateViewSet,
+        ImportBatchViewSet,
     )

@@ -21,6 +21,7 @@ from wagtail.models import ModelLogEntry
 from wagtail.permissions import policy_registry
 
 from eservices.models import (
+    ImportBatch,
     InterestRate,
     LedgerEntry,
     LedgerParty,
@@ -144,6 +145,7 @@ def _urls(d) -> dict[str, str]:
         "reminder_cost_new": "/admin/receivables/reminder-costs/new/",
         "queries": "/admin/receivables/queries/",
         "query": "/admin/receivables/queries/total_arrears/",
+        "imports": "/admin/receivables/imports/",
     }
 
 
@@ -170,6 +172,7 @@ ADMIN_CAN = CLERK_CAN | {
     "rate_history",
     "threshold_edit",
     "reminder_cost_new",
+    "imports",
 }
 ACCESS = {EDITORS: set(), CLERKS: CLERK_CAN, ADMINISTRATORS: ADMIN_CAN}
 
@@ -429,6 +432,50 @@ def test_clerk_cannot_post_a_rate_change(client: Client, data):
     response = client.post(_urls(data)["rate_edit"], {"annual_rate": "1.00"})
     assert response.status_code in (302, 403)
     assert InterestRate.objects.get(pk=data["rate"].pk).annual_rate == data["rate"].annual_rate
+
+
+# --- Import history ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rejected_batch():
+    return ImportBatch.objects.create(
+        format=ImportBatch.Format.JSONL,
+        filename="sigid-2026-04-15.jsonl",
+        sha256="0" * 64,
+        status=ImportBatch.Status.REJECTED,
+        errors=[
+            {
+                "line": 7,
+                "record_type": "entry",
+                "external_id": "E-7",
+                "message": "no instalment I-9",
+            },
+            {"line": None, "record_type": "", "external_id": "", "message": "batch refused"},
+        ],
+        error_count=5,
+    )
+
+
+def test_import_history_shows_each_batch_with_its_errors(client: Client, rejected_batch):
+    login(client, ADMINISTRATORS)
+    listing = client.get("/admin/receivables/imports/")
+    assert listing.status_code == 200
+    assert "sigid-2026-04-15.jsonl" in listing.content.decode()
+    response = client.get(f"/admin/receivables/imports/inspect/{rejected_batch.pk}/")
+    rows = _table(response.content.decode())
+    assert ["7", "entry", "E-7", "no instalment I-9"] in rows
+    assert rows[0][3] == "batch refused"  # the batch-wide error comes first
+    assert response.context["errors_not_stored"] == 3  # found but not stored
+
+
+def test_import_history_is_read_only_and_for_administrators(client: Client, rejected_batch):
+    login(client, CLERKS)
+    assert client.get("/admin/receivables/imports/").status_code in (302, 403)
+    verified_login(client, User.objects.create_superuser("root@gmina.example", "x" * 12))
+    for action in ("edit", "delete"):
+        url = f"/admin/receivables/imports/{action}/{rejected_batch.pk}/"
+        assert client.get(url).status_code == 404
 
 
 # --- Defined queries -----------------------------------------------------------------------

@@ -95,6 +95,13 @@ def login(client, next_url: str | None = None):
     return back_at_acs(client, at_node(*start(client, next_url)))
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages. These URLs sit outside the language prefix,
+    where the portal always speaks its default language: make that English here."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def assert_refused(response, text: str) -> None:
     assert response.status_code == 400
     assert text in response.content.decode()
