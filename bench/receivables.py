@@ -125,7 +125,7 @@ def _dashboard_taxpayer() -> tuple[object, Taxpayer]:
 
 def bench_dashboard(repeat: int) -> dict:
     user, tp = _dashboard_taxpayer()
-    client = Client()
+    client = Client(HTTP_HOST="localhost")  # a host the dev settings allow
     client.force_login(user)
     url = reverse("eservices:taxpayer_dues", kwargs={"taxpayer_pk": tp.pk})
     assert client.get(url).status_code == 200
