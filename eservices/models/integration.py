@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import AppendOnlyModel
+
 # The prefix is the non-secret half of a token: it finds the system in one indexed lookup, so
 # the secret half is then compared in constant time against one stored hash only.
 TOKEN_PREFIX_LENGTH = 12
@@ -159,7 +161,7 @@ class ImportBatch(models.Model):
         return sum(per_type.get(what, 0) for per_type in self.counts.values())
 
 
-class OutboundEvent(models.Model):
+class OutboundEvent(AppendOnlyModel):
     """A portal event for the domain systems to pull (transactional outbox). Append-only.
 
     Written in the same transaction as the change it reports (``outbox.record_event``), so an
@@ -188,12 +190,3 @@ class OutboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind}"
-
-    def save(self, *args, **kwargs) -> None:
-        # Consumers have already read what was published under this id; never rewrite it.
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Outbound events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Outbound events are append-only and cannot be deleted.")

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import AppendOnlyModel
 from .taxpayers import Taxpayer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -283,7 +284,7 @@ class Installment(models.Model):
         return f"{self.ledger} – {self.year}/{self.number}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One accounting operation on a ledger. Never updated or deleted once written.
 
     ``principal``, ``interest`` and ``reminder_costs`` are signed deltas: przypis +principal,
@@ -356,15 +357,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.booked_on} {self.principal}"
-
-    def save(self, *args, **kwargs) -> None:
-        # Append-only: a correction is a new entry (odpis + przypis), never an edit.
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Ledger entries are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Ledger entries are append-only and cannot be deleted.")
 
     @property
     def amount_paid(self) -> Decimal:
