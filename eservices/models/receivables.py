@@ -90,10 +90,6 @@ class ReceivableType(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def shifts_due_dates(self) -> bool:
-        return self.due_date_shift != self.DueDateShift.NONE
-
 
 class InterestRate(models.Model):
     """A rate in force from a date: tax-arrears (standard) or civil late-payment interest.

@@ -35,13 +35,6 @@ def validate_regon(value: str) -> None:
         )
 
 
-def validate_pesel(value: str) -> None:
-    if value and not stdnum_pesel.is_valid(value):
-        raise ValidationError(
-            _("This is not a valid PESEL (11 digits with a matching check digit).")
-        )
-
-
 class TaxpayerQuerySet(models.QuerySet):
     def with_pesel(self, pesel: str) -> TaxpayerQuerySet:
         return self.filter(pesel_index=crypto.blind_index(stdnum_pesel.compact(pesel)))
