@@ -141,36 +141,35 @@ class InterestRate(models.Model):
         return f"{self.get_regime_display()}: {self.annual_rate}% od {self.valid_from}"
 
 
-class NoInterestThreshold(models.Model):
+class DatedAmount(models.Model):
+    """An amount in force from a day until the next row's day: data the law changes by date."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    legal_source = models.CharField(_("legal source"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} zł od {self.valid_from}"
+
+
+class NoInterestThreshold(DatedAmount):
     """OP art. 54 §1 pkt 5: no interest is charged when it would not exceed this amount."""
 
-    valid_from = models.DateField(_("valid from"), unique=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    legal_source = models.CharField(_("legal source"), max_length=255, blank=True)
-
-    class Meta:
+    class Meta(DatedAmount.Meta):
         verbose_name = _("no-interest threshold")
         verbose_name_plural = _("no-interest thresholds")
-        ordering = ["valid_from"]
-
-    def __str__(self) -> str:
-        return f"{self.amount} zł od {self.valid_from}"
 
 
-class ReminderCostRate(models.Model):
+class ReminderCostRate(DatedAmount):
     """Cost of a reminder (koszty upomnienia) from a date: 16.00 zł since 13 Oct 2021."""
 
-    valid_from = models.DateField(_("valid from"), unique=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    legal_source = models.CharField(_("legal source"), max_length=255, blank=True)
-
-    class Meta:
+    class Meta(DatedAmount.Meta):
         verbose_name = _("reminder cost")
         verbose_name_plural = _("reminder costs")
-        ordering = ["valid_from"]
-
-    def __str__(self) -> str:
-        return f"{self.amount} zł od {self.valid_from}"
 
 
 class Ledger(models.Model):
