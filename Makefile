@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
+CATALOGUES_PL = $(wildcard locale/pl/LC_MESSAGES/django.po */locale/pl/LC_MESSAGES/django.po \
+	*/*/locale/pl/LC_MESSAGES/django.po)
+
 .PHONY: run test check lint format messages install install-dev browser clean
 
 $(VENV)/bin/python:
@@ -74,9 +77,9 @@ messages: install-dev
 	$(PY) manage.py makemessages -l pl -l en --no-obsolete \
 	  --ignore=.venv --ignore=node_modules --ignore=static --ignore=media --ignore=tests
 	@# makemessages pre-fills new strings with fuzzy guesses that are usually wrong: drop them.
-	msgattrib --clear-fuzzy --empty --clear-previous -o locale/pl/LC_MESSAGES/django.po \
-	  locale/pl/LC_MESSAGES/django.po
-	@echo "Still to translate:"; msgattrib --untranslated locale/pl/LC_MESSAGES/django.po | grep -c '^msgid' || true
+	@# Apps with a locale/ folder of their own (payments, messaging …) keep their catalogue there.
+	for po in $(CATALOGUES_PL); do msgattrib --clear-fuzzy --empty --clear-previous -o $$po $$po; \
+	  echo "$$po still to translate: $$(msgattrib --untranslated $$po | grep -c '^msgid')"; done
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 	$(PY) -m pytest tests/test_translations.py -q
 

@@ -13,6 +13,8 @@ handler404 = "home.views.page_not_found"
 handler500 = "home.views.server_error"
 
 urlpatterns = [
+    # Staff single sign-on (SAML) sits before the admin: its addresses are registered at the IdP.
+    path("admin/sso/", include("eservices.staff_sso.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -23,6 +25,9 @@ urlpatterns = [
     path("konto/", include("eservices.identity.urls")),
     # The domain systems' API (django-ninja): /api/v1/… with its OpenAPI schema.
     path("api/", include("eservices.integration.urls")),
+    # Called by machines (payment operators, SMS operators, mail clients' one-click unsubscribe).
+    path("", include("payments.callback_urls")),
+    path("", include("messaging.callback_urls")),
 ]
 
 if settings.DEBUG:
@@ -34,6 +39,10 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("szukaj/", home_views.search, name="search"),
     path("", include("eservices.urls")),
+    path("", include("eservices.cases.urls")),
+    path("", include("payments.urls")),
+    path("", include("messaging.urls")),
+    path("", include("surveys.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -1,9 +1,11 @@
 """Staff roles: Redaktorzy (editors), Urzędnicy (clerks), Administratorzy (administrators).
 
 The roles are data: a migration calls ``sync_roles`` to create the groups and grant what is
-listed here. Later apps add their models' permissions to ``ROLES`` and ship a migration that
-calls ``sync_roles`` again. Syncing only *adds*: permissions an administrator granted by hand are
-never taken away by a deployment.
+listed here. eservices adds its models' permissions to ``ROLES`` and ships a migration that
+calls ``sync_roles`` again; other apps (payments, messaging, surveys, cases) keep their grants
+in their own ``roles.py`` and call ``grant_permissions`` from their own data migration, so no
+app edits another's migrations. Syncing only *adds*: permissions an administrator granted by
+hand are never taken away by a deployment.
 """
 
 from __future__ import annotations
@@ -208,4 +210,23 @@ def sync_roles(apps, schema_editor=None) -> None:
         for dotted in role.collection_permissions:
             GroupCollectionPermission.objects.get_or_create(
                 group=group, collection=root_collection, permission=permission(dotted)
+            )
+
+
+def grant_permissions(apps, grants: dict[str, tuple[str, ...]]) -> None:
+    """Grant ``{role name: ("app_label.codename", …)}`` from another app's data migration.
+
+    Additive and idempotent like `sync_roles`; the role groups must exist (eservices' migration
+    0002 creates them, so depend on it). Use as
+    ``RunPython(lambda apps, se: grant_permissions(apps, GRANTS), RunPython.noop)``.
+    """
+    ensure_permissions_exist(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role_name, dotted_names in grants.items():
+        group, _ = Group.objects.get_or_create(name=role_name)
+        for dotted in dotted_names:
+            app_label, codename = dotted.split(".", 1)
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )

@@ -9,6 +9,7 @@ app_name = "eservices"
 urlpatterns = [
     path("konto/logowanie/", views.LoginView.as_view(), name="login"),
     path("konto/wylogowanie/", views.LogoutView.as_view(), name="logout"),
+    path("konto/", views.account, name="account"),
     path("moje-naleznosci/", views.dues_home, name="dues"),
     path("moje-naleznosci/wybierz/", views.choose_taxpayer, name="choose_taxpayer"),
     path("moje-naleznosci/<int:taxpayer_pk>/", views.taxpayer_dues, name="taxpayer_dues"),

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from home.models import MunicipalitySettings
 
 from . import access
+from .account_panels import account_panels
 from .dues import InstallmentDues, dues
 from .forms import LoginForm, StatementForm, YearsForm
 from .models import AccountLink, Installment, Ledger, Taxpayer
@@ -267,3 +268,12 @@ def statement(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="zestawienie-{as_of.isoformat()}.pdf"'
     return response
+
+
+# --- "Moje konto" ---------------------------------------------------------------------------
+@never_cache
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The resident's account page: one section per app (`eservices.account_panels`)."""
+    return render(request, "eservices/account/home.html", {"panels": account_panels(request)})

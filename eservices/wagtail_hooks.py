@@ -13,6 +13,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views
+from .account_panels import ACCOUNT_PANEL_HOOK, AccountPanel
 from .staff_security import hooks as staff_security_hooks  # noqa: F401 - registers the 2FA views
 from .viewsets import (
     READ_ONLY_MODELS,
@@ -57,4 +58,14 @@ def register_defined_queries_menu_item():
         name="defined-queries",
         icon_name="tasks",
         order=50,
+    )
+
+
+@hooks.register(ACCOUNT_PANEL_HOOK)
+def dues_account_panel(request):
+    return AccountPanel(
+        title=_("My dues"),
+        template="eservices/account/dues_panel.html",
+        order=20,
+        anchor="naleznosci",
     )

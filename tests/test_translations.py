@@ -1,5 +1,9 @@
 """The gettext catalogues: complete, compiled from the current .po, and what residents see.
 
+There is the project catalogue in ``locale/`` and one per app that keeps its own
+(``payments/locale/``, ``messaging/locale/`` …: ``makemessages`` puts an app's strings there
+once the folder exists). Every one of them is checked the same way.
+
 The .mo files are committed, so a machine without GNU gettext still serves Polish. These tests
 fail when a .po was edited (or refreshed by ``makemessages``) without ``compilemessages``, and
 when the Polish catalogue has an untranslated or fuzzy entry.
@@ -121,17 +125,37 @@ def read_po(path: Path) -> tuple[dict[str, str], list[Entry]]:
     return fields, [e for e in entries if not e.is_header]
 
 
-def po_path(language: str) -> Path:
-    return Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES" / "django.po"
+def _catalogue_dirs() -> list[Path]:
+    from django.apps import apps
+
+    base = Path(settings.BASE_DIR)
+    dirs = [Path(settings.LOCALE_PATHS[0])]
+    for app in apps.get_app_configs():
+        locale = Path(app.path) / "locale"
+        if Path(app.path).is_relative_to(base) and ".venv" not in app.path and locale.is_dir():
+            dirs.append(locale)
+    return dirs
+
+
+CATALOGUES = [
+    pytest.param(locale, language, id=f"{locale.parent.name}-{language}")
+    for locale in _catalogue_dirs()
+    for language in LANGUAGE_CODES
+]
+POLISH_CATALOGUES = [pytest.param(locale, id=locale.parent.name) for locale in _catalogue_dirs()]
+
+
+def po_path(locale: Path, language: str) -> Path:
+    return locale / language / "LC_MESSAGES" / "django.po"
 
 
 # --- The catalogues as files ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", LANGUAGE_CODES)
-def test_every_language_has_a_catalogue_with_a_correct_header(language):
-    fields, entries = read_po(po_path(language))
-    assert po_path(language).with_suffix(".mo").is_file(), "run compilemessages"
+@pytest.mark.parametrize(("locale", "language"), CATALOGUES)
+def test_every_language_has_a_catalogue_with_a_correct_header(locale, language):
+    fields, entries = read_po(po_path(locale, language))
+    assert po_path(locale, language).with_suffix(".mo").is_file(), "run compilemessages"
     assert entries, "run makemessages"
     assert fields["Language"] == language
     assert fields["Content-Type"] == "text/plain; charset=UTF-8"
@@ -141,8 +165,9 @@ def test_every_language_has_a_catalogue_with_a_correct_header(language):
         assert fields["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
 
 
-def test_polish_catalogue_is_complete_and_has_no_fuzzy_entries():
-    _fields, entries = read_po(po_path("pl"))
+@pytest.mark.parametrize("locale", POLISH_CATALOGUES)
+def test_polish_catalogue_is_complete_and_has_no_fuzzy_entries(locale):
+    _fields, entries = read_po(po_path(locale, "pl"))
     fuzzy = [str(e) for e in entries if "fuzzy" in e.flags]
     untranslated = [str(e) for e in entries if not e.is_translated]
     assert not fuzzy, "review these translations and remove the fuzzy flag"
@@ -151,9 +176,9 @@ def test_polish_catalogue_is_complete_and_has_no_fuzzy_entries():
     assert not wrong_forms, "Polish plural entries need msgstr[0], msgstr[1] and msgstr[2]"
 
 
-@pytest.mark.parametrize("language", LANGUAGE_CODES)
-def test_translations_keep_the_placeholders(language):
-    _fields, entries = read_po(po_path(language))
+@pytest.mark.parametrize(("locale", "language"), CATALOGUES)
+def test_translations_keep_the_placeholders(locale, language):
+    _fields, entries = read_po(po_path(locale, language))
     broken = []
     for entry in entries:
         # Every form keeps the placeholders, "1 wynik" included: "%(counter)s wynik".
@@ -165,10 +190,10 @@ def test_translations_keep_the_placeholders(language):
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
-@pytest.mark.parametrize("language", LANGUAGE_CODES)
-def test_gnu_msgfmt_accepts_the_catalogue(language):
+@pytest.mark.parametrize(("locale", "language"), CATALOGUES)
+def test_gnu_msgfmt_accepts_the_catalogue(locale, language):
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        [shutil.which("msgfmt"), "--check", "-o", os.devnull, str(po_path(language))],
+        [shutil.which("msgfmt"), "--check", "-o", os.devnull, str(po_path(locale, language))],
         capture_output=True,
         text=True,
         check=False,
@@ -176,15 +201,15 @@ def test_gnu_msgfmt_accepts_the_catalogue(language):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("language", LANGUAGE_CODES)
-def test_committed_mo_is_compiled_from_the_current_po(language):
-    fields, entries = read_po(po_path(language))
+@pytest.mark.parametrize(("locale", "language"), CATALOGUES)
+def test_committed_mo_is_compiled_from_the_current_po(locale, language):
+    fields, entries = read_po(po_path(locale, language))
     expected: dict[object, str] = {}
     for entry in entries:
         if entry.is_translated and "fuzzy" not in entry.flags:
             expected.update(entry.mo_items())
 
-    with po_path(language).with_suffix(".mo").open("rb") as mo_file:
+    with po_path(locale, language).with_suffix(".mo").open("rb") as mo_file:
         compiled = gettext.GNUTranslations(mo_file)
     catalog = dict(compiled._catalog)  # the only way to list a .mo's messages
     catalog.pop("", None)  # the header

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # Ours first, so our templates override the defaults of the apps below.
     "home",
     "eservices",
+    "eservices.cases",
     "payments",
     "messaging",
     "surveys",
@@ -254,9 +255,17 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "e-uslugi@gmina.example")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
-# --- Payments -------------------------------------------------------------------------------
+# --- Payments (payments app; its section) ---------------------------------------------------
 # Which gateways the checkout offers; the payments app reads it. "demo" is refused in production.
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "demo,transfer")
+
+# --- Messaging (messaging app; its section) -------------------------------------------------
+
+# --- Cases (eservices.cases; its section) ---------------------------------------------------
+
+# --- Surveys (surveys app; its section) -----------------------------------------------------
+
+# --- Staff single sign-on (eservices.staff_sso; its section) --------------------------------
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", "Gmina e-Usługi")

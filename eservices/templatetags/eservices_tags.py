@@ -111,3 +111,12 @@ def short_date(value) -> str:
         return ""
     language = translation.get_language() or "pl"
     return date_format(value, "j M Y" if language.startswith("en") else "d.m.Y")
+
+
+@register.simple_tag(takes_context=True)
+def render_account_panel(context: template.Context, panel) -> str:
+    """Render an `AccountPanel`'s template with its own context (plus the request's)."""
+    from django.template.loader import render_to_string
+
+    request = context.get("request")
+    return render_to_string(panel.template, dict(panel.context), request=request)

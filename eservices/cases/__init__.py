@@ -1,0 +1,1 @@
+"""Case catalogue (katalog spraw), electronic matters and "Moje sprawy"."""

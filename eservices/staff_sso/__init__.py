@@ -1,0 +1,1 @@
+"""Single sign-on for staff through the municipality's own SAML identity provider."""

@@ -1,0 +1,8 @@
+"""Addresses of messaging outside the language prefix (called by machines: operators, mail clients).
+
+They never change with the language, so the addresses registered with operators stay valid.
+"""
+
+app_name = "messaging_callbacks"
+
+urlpatterns: list = []

@@ -1,0 +1,13 @@
+"""Signals the payments app sends (messaging subscribes; payments never imports messaging).
+
+``payment_booked`` — an online or transfer payment was booked on the taxpayer's ledger
+(eservices.booking.book_payment) after the money arrived on the statement. Keyword arguments:
+``payment`` (payments.Payment, or None for a statement line booked without a portal payment),
+``taxpayer`` (eservices.Taxpayer), ``user`` (the account that paid, or None), ``amount``
+(Decimal, PLN), ``booked_on`` (date), ``reference`` (str). Sent on transaction commit, once per
+booking.
+"""
+
+from django.dispatch import Signal
+
+payment_booked = Signal()
