@@ -260,6 +260,8 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "demo,transfer")
 
 # --- Messaging (messaging app; its section) -------------------------------------------------
+# "console" (prints; the embedded default), "serwersms" or "smsapi" (messaging.channels).
+MESSAGING_SMS_PROVIDER = env("MESSAGING_SMS_PROVIDER", "console")
 
 # --- Cases (eservices.cases; its section) ---------------------------------------------------
 
