@@ -3,6 +3,16 @@
 They never change with the language, so the addresses registered with operators stay valid.
 """
 
+from django.urls import path
+
+from . import callback_views
+
 app_name = "payments_callbacks"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path(
+        "platnosci/powiadomienia/<slug:code>/",
+        callback_views.notification,
+        name="notify",
+    ),
+]

@@ -1,5 +1,23 @@
 """Resident pages of payments, under the language prefix (Polish at /, English at /en/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("platnosci/<int:taxpayer_pk>/", views.checkout_view, name="checkout"),
+    path("platnosci/<int:taxpayer_pk>/historia/", views.history, name="history"),
+    path(
+        "platnosci/<int:taxpayer_pk>/platnosc/<int:payment_pk>/",
+        views.payment_detail,
+        name="detail",
+    ),
+    path(
+        "platnosci/<int:taxpayer_pk>/platnosc/<int:payment_pk>/potwierdzenie.pdf",
+        views.confirmation,
+        name="confirmation",
+    ),
+    path("platnosci/demo/<str:token>/", views.demo_gateway_page, name="demo_gateway"),
+]

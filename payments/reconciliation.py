@@ -1,0 +1,501 @@
+"""Bank statements: import (all or nothing), match every credit line, book what matched.
+
+Import: the file is parsed whole first (`payments.mt940.parse_statement`); a malformed file is
+refused with the line number and reason and nothing is stored. Importing the same file again,
+or another file with the same account and statement number, changes nothing; a line that
+already came in on an overlapping statement is skipped by its unique key.
+
+Matching, for each credit line, most specific first:
+
+1. a portal payment's reference (``EU…``) or an operator's transaction reference in the title:
+   that payment (a transfer payment is completed by it; a completed online payment settled
+   by the operator one by one is booked by it);
+2. an operator's payout (its account is in ``PAYMENT_OPERATOR_ACCOUNTS`` or its name is in
+   the title): the completed, not yet booked payments it covers — those whose operator
+   references the title lists, else the oldest ones whose amounts add up exactly to the line;
+   each payment is booked on its own;
+3. the virtual account (`payments.virtual_accounts`): the taxpayer and receivable it names;
+4. a ledger number in the title;
+5. the payer's account, when earlier matched lines tie it to exactly one taxpayer.
+
+Anything else waits in the clerks' queue (`assign_line`). Booking goes through
+`eservices.booking.book_payment` (idempotent by reference), publishes ``payment.booked`` in
+the domain systems' outbox and fires `payments.signals.payment_booked` after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from eservices.booking import book_payment
+from eservices.integration.outbox import record_event
+from eservices.models import Ledger, Taxpayer
+
+from . import mt940
+from .models import BankStatement, Payment, PaymentEvent, StatementLine
+from .signals import payment_booked
+from .transitions import log_event, move
+from .virtual_accounts import resolve_virtual_accounts
+
+logger = logging.getLogger(__name__)
+Match = StatementLine.Match
+LineStatus = StatementLine.Status
+REFERENCE = re.compile(r"\bEU[0-9A-F]{10}\b")
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_-]{3,}")
+OPERATOR_NAMES = {"payu": ("PAYU",), "przelewy24": ("PRZELEWY24", "P24", "DOTPAY", "PAYPRO")}
+BATCH = 2000
+
+
+class StatementImportError(Exception):
+    """The file was refused: nothing was stored or booked."""
+
+    def __init__(self, line_no: int, reason: str):
+        super().__init__(f"line {line_no}: {reason}")
+        self.line_no = line_no
+        self.reason = reason
+
+
+@dataclass
+class ImportResult:
+    statement: BankStatement
+    created: bool
+    lines: int = 0
+    skipped_lines: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+    booked_amount: Decimal = Decimal("0.00")
+    payments_booked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def line_key(account: str, line, occurrence: int) -> str:
+    raw = "|".join(
+        str(part)
+        for part in (
+            account,
+            line.booked_on,
+            line.value_date,
+            line.amount,
+            line.currency,
+            line.bank_reference,
+            line.title,
+            line.counterparty_account,
+            line.counterparty_name,
+            occurrence,
+        )
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportResult:
+    """Import and reconcile one MT940 file (see the module docstring)."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = BankStatement.objects.filter(file_hash=digest).first()
+    if existing is not None:
+        return ImportResult(existing, created=False)
+    try:
+        parsed = mt940.parse_statement(data)
+    except mt940.StatementError as error:
+        raise StatementImportError(error.line_no, error.reason) from error
+    existing = BankStatement.objects.filter(account=parsed.account, number=parsed.number).first()
+    if existing is not None:
+        return ImportResult(existing, created=False, notes=["same account and number"])
+    with transaction.atomic():
+        statement = BankStatement.objects.create(
+            account=parsed.account[:64],
+            number=parsed.number[:64],
+            file_hash=digest,
+            filename=filename[:255],
+            opening_balance=parsed.opening_balance,
+            closing_balance=parsed.closing_balance,
+            imported_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        seen: dict[str, int] = defaultdict(int)
+        rows = []
+        for line in parsed.lines:
+            base = line_key(parsed.account, line, 0)
+            occurrence = seen[base]
+            seen[base] += 1
+            key = base if occurrence == 0 else line_key(parsed.account, line, occurrence)
+            rows.append(
+                StatementLine(
+                    statement=statement,
+                    line_no=line.line_no,
+                    line_hash=key,
+                    booked_on=line.booked_on,
+                    value_date=line.value_date,
+                    amount=line.amount,
+                    currency=(line.currency or "PLN")[:3],
+                    bank_reference=(line.bank_reference or "")[:64],
+                    title=line.title or "",
+                    counterparty_account=(line.counterparty_account or "")[:34],
+                    counterparty_name=(line.counterparty_name or "")[:255],
+                    virtual_account=(line.virtual_account or "")[:34],
+                    status=LineStatus.UNMATCHED if line.amount > 0 else LineStatus.IGNORED,
+                )
+            )
+        known = set()
+        for start in range(0, len(rows), BATCH):
+            chunk = [row.line_hash for row in rows[start : start + BATCH]]
+            known.update(
+                StatementLine.objects.filter(line_hash__in=chunk).values_list(
+                    "line_hash", flat=True
+                )
+            )
+        fresh = [row for row in rows if row.line_hash not in known]
+        StatementLine.objects.bulk_create(fresh, batch_size=BATCH)
+        result = ImportResult(
+            statement, created=True, lines=len(fresh), skipped_lines=len(rows) - len(fresh)
+        )
+        reconcile(statement, result)
+    return result
+
+
+# --- Matching --------------------------------------------------------------------------------
+class Matcher:
+    """Everything matching needs, loaded once per statement (a statement has 100,000 lines)."""
+
+    def __init__(self, lines: list[StatementLine]):
+        open_payments = list(
+            Payment.objects.filter(booked_at__isnull=True)
+            .filter(
+                status__in=[
+                    Payment.Status.COMPLETED,
+                    Payment.Status.PENDING,
+                    Payment.Status.STARTED,
+                ]
+            )
+            .order_by("completed_at", "pk")
+        )
+        self.by_reference = {p.reference: p for p in open_payments}
+        self.by_operator_ref = {
+            p.operator_reference: p for p in open_payments if p.operator_reference
+        }
+        self.unbooked_by_gateway: dict[str, list[Payment]] = defaultdict(list)
+        for p in open_payments:
+            if p.status == Payment.Status.COMPLETED and p.gateway != "transfer":
+                self.unbooked_by_gateway[p.gateway].append(p)
+        self.virtual = resolve_virtual_accounts(
+            {line.virtual_account for line in lines if line.virtual_account}
+        )
+        self.operator_accounts = {
+            account: code
+            for code, accounts in getattr(settings, "PAYMENT_OPERATOR_ACCOUNTS", {}).items()
+            for account in accounts
+        }
+        self._ledgers: dict[tuple[int, int], Ledger | None] = {}
+
+    def ledger_of(self, taxpayer: Taxpayer, rtype) -> Ledger | None:
+        key = (taxpayer.pk, rtype.pk)
+        if key not in self._ledgers:
+            self._ledgers[key] = (
+                Ledger.objects.filter(taxpayer=taxpayer, receivable_type=rtype)
+                .order_by("pk")
+                .first()
+            )
+        return self._ledgers[key]
+
+    def operator_of(self, line: StatementLine) -> str | None:
+        if line.counterparty_account in self.operator_accounts:
+            return self.operator_accounts[line.counterparty_account]
+        text = f"{line.title} {line.counterparty_name}".upper()
+        for code, names in OPERATOR_NAMES.items():
+            if any(re.search(rf"\b{name}\b", text) for name in names):
+                return code
+        return None
+
+    def payout_payments(self, line: StatementLine, code: str) -> list[Payment] | None:
+        pending = [p for p in self.unbooked_by_gateway.get(code, []) if p.booked_at is None]
+        tokens = set(TOKEN.findall(line.title))
+        listed = [p for p in pending if p.operator_reference in tokens]
+        if listed:
+            return listed if sum(p.amount for p in listed) == line.amount else None
+        # Oldest first: the payout covers a contiguous run of completions.
+        total = Decimal("0.00")
+        covered = []
+        for p in pending:
+            if p.completed_at and timezone.localdate(p.completed_at) > line.booked_on:
+                break
+            covered.append(p)
+            total += p.amount
+            if total == line.amount:
+                return covered
+            if total > line.amount:
+                return None
+        return None
+
+
+def reconcile(statement: BankStatement, result: ImportResult | None = None) -> ImportResult:
+    """Match and book the statement's unmatched credit lines (again: idempotent)."""
+    result = result or ImportResult(statement, created=False)
+    lines = list(statement.lines.filter(status=LineStatus.UNMATCHED).order_by("line_no"))
+    matcher = Matcher(lines)
+    for line in lines:
+        with transaction.atomic():
+            try:
+                matched = _match_line(line, matcher, result)
+            except ValueError as error:
+                # book_payment refused (no ledger in that account, …): the clerk decides.
+                matched = False
+                line.note = str(error)[:500]
+                line.save(update_fields=["note"])
+        if matched:
+            result.matched += 1
+        else:
+            result.unmatched += 1
+    result.ignored = statement.lines.filter(status=LineStatus.IGNORED).count()
+    return result
+
+
+def _match_line(line: StatementLine, matcher: Matcher, result: ImportResult) -> bool:
+    # 1. Our payment reference, or the operator's reference of one payment.
+    for ref in REFERENCE.findall(line.title):
+        payment = matcher.by_reference.get(ref)
+        if (
+            payment is not None
+            and payment.booked_at is None
+            and (
+                payment.gateway == "transfer"
+                or (payment.status == Payment.Status.COMPLETED and line.amount == payment.amount)
+            )
+        ):
+            return _book_payment_line(line, [payment], Match.REFERENCE, result)
+    for token in TOKEN.findall(line.title):
+        payment = matcher.by_operator_ref.get(token)
+        if (
+            payment is not None
+            and payment.booked_at is None
+            and payment.status == Payment.Status.COMPLETED
+            and line.amount == payment.amount
+        ):
+            return _book_payment_line(line, [payment], Match.PAYMENT, result)
+    # 2. An operator's payout covering many payments.
+    code = matcher.operator_of(line)
+    if code is not None:
+        covered = matcher.payout_payments(line, code)
+        if covered:
+            return _book_payment_line(line, covered, Match.PAYOUT, result)
+        line.note = "operator payout: no set of completed payments adds up to it"
+        line.save(update_fields=["note"])
+        return False
+    # 3. Virtual account.
+    resolved = matcher.virtual.get(line.virtual_account) if line.virtual_account else None
+    if resolved is not None:
+        taxpayer, rtype = resolved
+        ledger = matcher.ledger_of(taxpayer, rtype)
+        return _book_line(
+            line, taxpayer, ledger, Match.VIRTUAL_ACCOUNT, result, account=rtype.bank_account
+        )
+    # 4. A ledger number in the title.
+    tokens = set(TOKEN.findall(line.title))
+    if tokens:
+        ledgers = list(
+            Ledger.objects.filter(number__in=tokens).select_related("receivable_type")[:2]
+        )
+        if len(ledgers) == 1:
+            ledger = ledgers[0]
+            return _book_line(
+                line,
+                ledger.taxpayer,
+                ledger,
+                Match.LEDGER_NUMBER,
+                result,
+                account=ledger.receivable_type.bank_account,
+            )
+    # 5. The payer's account, known from earlier matched lines of exactly one taxpayer.
+    if line.counterparty_account:
+        owners = set(
+            StatementLine.objects.filter(
+                counterparty_account=line.counterparty_account,
+                status=LineStatus.MATCHED,
+                taxpayer__isnull=False,
+            ).values_list("taxpayer_id", flat=True)[:2]
+        )
+        if len(owners) == 1:
+            taxpayer = Taxpayer.objects.get(pk=owners.pop())
+            return _book_line(line, taxpayer, None, Match.PAYER_ACCOUNT, result)
+    return False
+
+
+# --- Booking ---------------------------------------------------------------------------------
+def _announce(*, payment, taxpayer, user, amount, booked_on, reference, line, entries) -> None:
+    record_event(
+        "payment.booked",
+        {
+            "reference": reference,
+            "taxpayer": taxpayer.external_id,
+            "amount": str(amount),
+            "booked_on": booked_on.isoformat(),
+            "payment": payment.reference if payment else None,
+            "method": payment.gateway if payment else "transfer",
+            "statement_line": line.line_hash if line else None,
+            "entries": [entry.external_id for entry in entries],
+        },
+    )
+    transaction.on_commit(
+        lambda: payment_booked.send(
+            sender=Payment,
+            payment=payment,
+            taxpayer=taxpayer,
+            user=user,
+            amount=amount,
+            booked_on=booked_on,
+            reference=reference,
+        )
+    )
+
+
+def _designated_ledger(payment: Payment) -> Ledger | None:
+    ledger_ids = {item.ledger_id for item in payment.items.all()}
+    if len(ledger_ids) == 1:
+        return Ledger.objects.select_related("receivable_type").get(pk=ledger_ids.pop())
+    return None
+
+
+def book_portal_payment(
+    payment: Payment, line: StatementLine | None, amount: Decimal, paid_on: date
+) -> None:
+    """Book ``payment`` (locked by the caller) with ``amount`` paid on ``paid_on``."""
+    ledger = _designated_ledger(payment)
+    reference = f"P-{payment.reference}"
+    booking = book_payment(
+        payment.taxpayer,
+        amount,
+        paid_on,
+        reference,
+        ledger=ledger,
+        account=ledger.receivable_type.bank_account if ledger else None,
+        document=payment.reference,
+    )
+    payment.booked_at = timezone.now()
+    payment.statement_line = line
+    payment.save(update_fields=["booked_at", "statement_line", "updated_at"])
+    log_event(
+        payment,
+        PaymentEvent.Kind.BOOKED,
+        source="statement",
+        message=f"booked {amount}",
+        data={"line": line.line_hash if line else None},
+    )
+    if not booking.already_booked:
+        _announce(
+            payment=payment,
+            taxpayer=payment.taxpayer,
+            user=payment.user,
+            amount=amount,
+            booked_on=paid_on,
+            reference=reference,
+            line=line,
+            entries=booking.entries,
+        )
+
+
+def _book_payment_line(
+    line: StatementLine, payments: list[Payment], how: str, result: ImportResult
+) -> bool:
+    locked = list(
+        Payment.objects.select_for_update()
+        .filter(pk__in=[p.pk for p in payments], booked_at__isnull=True)
+        .select_related("taxpayer", "user")
+    )
+    if len(locked) != len(payments):
+        return False  # booked meanwhile by another import
+    for payment in locked:
+        if payment.gateway == "transfer":
+            # The transfer arrived: that completes the payment; partial amounts book as paid.
+            amount = line.amount
+            if payment.status != Payment.Status.COMPLETED:
+                move(
+                    payment,
+                    Payment.Status.COMPLETED,
+                    source="statement",
+                    data={"line": line.line_hash, "amount": str(line.amount)},
+                )
+            paid_on = line.value_date or line.booked_on
+        else:
+            amount = payment.amount
+            paid_on = timezone.localdate(payment.completed_at)
+        book_portal_payment(payment, line, amount, paid_on)
+        result.payments_booked += 1
+        for original in payments:
+            if original.pk == payment.pk:
+                original.booked_at = payment.booked_at
+    first = locked[0]
+    line.status = LineStatus.MATCHED
+    line.match = how
+    line.taxpayer = first.taxpayer if len({p.taxpayer_id for p in locked}) == 1 else None
+    line.booked_at = timezone.now()
+    line.save(update_fields=["status", "match", "taxpayer", "booked_at"])
+    result.booked_amount += line.amount
+    return True
+
+
+def _book_line(
+    line: StatementLine,
+    taxpayer: Taxpayer,
+    ledger: Ledger | None,
+    how: str,
+    result: ImportResult,
+    *,
+    account: str | None = None,
+    user=None,
+) -> bool:
+    paid_on = line.value_date or line.booked_on
+    reference = f"S-{line.line_hash[:40]}"
+    booking = book_payment(
+        taxpayer,
+        line.amount,
+        paid_on,
+        reference,
+        ledger=ledger,
+        account=account if ledger is not None else None,
+        document=(line.title or line.bank_reference)[:255],
+    )
+    line.status = LineStatus.MATCHED
+    line.match = how
+    line.taxpayer = taxpayer
+    line.ledger = ledger
+    line.booked_at = timezone.now()
+    line.save(update_fields=["status", "match", "taxpayer", "ledger", "booked_at"])
+    if not booking.already_booked:
+        _announce(
+            payment=None,
+            taxpayer=taxpayer,
+            user=None,
+            amount=line.amount,
+            booked_on=paid_on,
+            reference=reference,
+            line=line,
+            entries=booking.entries,
+        )
+    result.booked_amount += line.amount
+    return True
+
+
+@transaction.atomic
+def assign_line(line: StatementLine, taxpayer: Taxpayer, ledger: Ledger | None = None) -> None:
+    """A clerk's decision for an unmatched line: book it for ``taxpayer`` (and ``ledger``)."""
+    line = StatementLine.objects.select_for_update().get(pk=line.pk)
+    if line.status != LineStatus.UNMATCHED:
+        raise ValueError("Only an unmatched line can be assigned.")
+    if ledger is not None and ledger.taxpayer_id != taxpayer.pk:
+        raise ValueError("The ledger does not belong to this taxpayer.")
+    _book_line(
+        line,
+        taxpayer,
+        ledger,
+        Match.MANUAL,
+        ImportResult(line.statement, created=False),
+        account=ledger.receivable_type.bank_account if ledger else None,
+    )
