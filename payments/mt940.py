@@ -1,0 +1,382 @@
+"""MT940 bank statements from Polish banks, read into our own types.
+
+`parse_statement` decodes the file, lets the ``mt-940`` library split and parse the SWIFT tags,
+then reads the Polish ``:86:`` details itself and checks the statement as a whole. Anything
+wrong rejects the whole file with `StatementError` (the physical line number in the file and a
+reason): a statement that does not add up must book nothing.
+
+Encodings (PROTOCOLS.md §6): UTF-8 (and so ASCII) when the bytes are valid UTF-8; otherwise
+whichever of Windows-1250, ISO-8859-2 and CP852 (IBM852) yields the most Polish letters,
+Windows-1250 on a tie. A byte-order mark is dropped; CRLF, CR and LF line ends are all accepted.
+A bank known to use one encoding can be pinned with ``encoding=``.
+
+``:86:`` details, by style:
+
+- subfields ``NNN~00…~20…`` (ING, PKO BP, cooperative banks), also with ``<`` (CP852 files),
+  ``+`` (Nordea) or ``?`` (German style) as the separator. Physical line breaks inside the tag
+  are not part of the text (banks wrap at 65 characters, also inside a word).
+  ``~00`` operation; ``~20``–``~26`` title (a subfield that holds only an account number, as
+  ``~29`` does at ING, is not title); ``~32``–``~33`` counterparty name, else ``~27``–``~29``
+  without account numbers; ``~38`` counterparty IBAN, else ``PL`` + check digits + ``~30``
+  (sort code) + ``~31`` (account), else an account number in ``~29``.
+- mBank Collect, ``;``-separated: ``TYT.:`` title, ``OD:`` name, ``Z RACH.:`` account.
+- anything else: the whole text is the title.
+
+The virtual account (the number the payer paid into) is not in a fixed place across banks.
+Our rule: any valid NRB in the ``:61:`` or ``:86:`` of the line that carries the sort code of
+the statement's own account and is neither that account nor the counterparty's.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import mt940
+from django.utils.translation import gettext as _
+
+POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+FALLBACK_ENCODINGS = ("cp1250", "iso-8859-2", "cp852")
+OPTIONS = mt940.Options(
+    reversal_sign=True,
+    case_insensitive_marks=True,
+    unbounded_details=True,
+    strip_bom=True,
+    merge_keeps_values=True,
+)
+
+_SUBFIELDS = re.compile(r"^(\d{3})\s*([~<+?^])(?=\d{2})")
+_NRB_IN_TEXT = re.compile(r"(?<!\d)(?:PL)?(\d{26})(?!\d)")
+_ACCOUNT_ONLY = re.compile(r"^(?:PL)?\d{26}$")
+_SPACES = re.compile(r"\s+")
+_MBANK_FIELD = re.compile(r"(ID IPH|Z RACH\.|OD|TYT\.|TNR):\s*([^;]*)")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One entry of the statement. ``line_no`` is its position on the statement (1, 2, …)."""
+
+    line_no: int
+    booked_on: date
+    value_date: date
+    amount: Decimal  # + credit, − debit
+    currency: str
+    bank_reference: str
+    title: str
+    counterparty_account: str  # 26-digit NRB for a Polish account, else the IBAN as given
+    counterparty_name: str
+    virtual_account: str  # 26-digit NRB, or ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str  # 26-digit NRB when the :25: holds a Polish account, else as given
+    number: str  # :28C: statement number, "/sequence" when there is one
+    opening_balance: Decimal
+    closing_balance: Decimal
+    lines: list[StatementLine]
+
+
+class StatementError(ValueError):
+    """The file is not a statement we can book: where (line in the file) and why."""
+
+    def __init__(self, line_no: int, reason: str) -> None:
+        self.line_no = line_no
+        self.reason = reason
+        super().__init__(_("Line %(line)s: %(reason)s") % {"line": line_no, "reason": reason})
+
+
+# --- Text ------------------------------------------------------------------------------------
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """The statement as text, line ends normalised to ``\\n`` (see the module docstring)."""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise StatementError(
+                1, _("The file is not in the %(encoding)s encoding.") % {"encoding": encoding}
+            ) from exc
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            candidates = [data.decode(enc, errors="replace") for enc in FALLBACK_ENCODINGS]
+            # max() keeps the first of equals: Windows-1250 wins a tie.
+            text = max(candidates, key=lambda t: sum(c in POLISH_LETTERS for c in t))
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean(value: str) -> str:
+    return _SPACES.sub(" ", value).strip()
+
+
+def _nrb_ok(nrb: str) -> bool:
+    """ISO 13616 MOD 97-10 over PL + NRB (P = 25, L = 21)."""
+    return int(nrb[2:] + "2521" + nrb[:2]) % 97 == 1
+
+
+def _nrb_from(sort_code: str, account: str) -> str:
+    bban = sort_code + account
+    return f"{98 - int(bban + '252100') % 97:02d}{bban}"
+
+
+def compact_account(value: str) -> str:
+    """``/PL61 1090 …`` → the 26-digit NRB; a foreign IBAN or anything else stays as given."""
+    value = _SPACES.sub("", value or "").lstrip("/")
+    if re.fullmatch(r"(?:PL)?\d{26}", value, re.IGNORECASE):
+        return value[-26:]
+    return value
+
+
+# --- :86: -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Details:
+    title: str
+    counterparty_account: str
+    counterparty_name: str
+
+
+def parse_details(raw: str) -> Details:
+    """Title, counterparty account and name from the text of a ``:86:`` (module docstring)."""
+    text = raw.replace("\n", "")
+    match = _SUBFIELDS.match(text)
+    if match:
+        return _subfield_details(text[match.end(1) :].lstrip(), match.group(2))
+    if "TYT.:" in text or "Z RACH.:" in text:
+        fields = {k: _clean(v) for k, v in _MBANK_FIELD.findall(raw.replace("\n", " "))}
+        return Details(
+            title=fields.get("TYT.", ""),
+            counterparty_account=compact_account(fields.get("Z RACH.", "")),
+            counterparty_name=fields.get("OD", ""),
+        )
+    return Details(title=_clean(raw), counterparty_account="", counterparty_name="")
+
+
+def _subfield_details(text: str, separator: str) -> Details:
+    parts = re.split(rf"{re.escape(separator)}(\d{{2}})", text)
+    fields: dict[int, str] = {}
+    for key, value in zip(parts[1::2], parts[2::2], strict=False):
+        fields[int(key)] = fields.get(int(key), "") + value
+
+    def joined(keys, glue: str) -> str:
+        return _clean(glue.join(fields.get(k, "") for k in keys if not _is_account(fields.get(k))))
+
+    account = ""
+    iban = _SPACES.sub("", fields.get(38, ""))
+    if iban:
+        account = compact_account(iban)
+    elif re.fullmatch(r"\d{8}", fields.get(30, "").strip()) and re.fullmatch(
+        r"\d{16}", fields.get(31, "").strip()
+    ):
+        account = _nrb_from(fields[30].strip(), fields[31].strip())
+    elif _is_account(fields.get(29)):
+        account = compact_account(fields[29])
+    # A title is wrapped wherever the bank's line ends, even inside a word: glued back as sent.
+    # Name subfields are lines of their own (name, then address): joined with a space.
+    name = joined((32, 33), " ") or joined((27, 28, 29), " ")
+    return Details(
+        title=joined(range(20, 27), ""), counterparty_account=account, counterparty_name=name
+    )
+
+
+def _is_account(value: str | None) -> bool:
+    return bool(value) and bool(_ACCOUNT_ONLY.match(_SPACES.sub("", value)))
+
+
+def find_virtual_account(text: str, own_account: str, counterparty: str) -> str:
+    """The first valid NRB at the statement's own bank that is not the account itself."""
+    if len(own_account) != 26 or not own_account.isdigit():
+        return ""
+    sort_code = own_account[2:10]
+    for nrb in _NRB_IN_TEXT.findall(text.replace("\n", "")):
+        if nrb[2:10] == sort_code and nrb not in (own_account, counterparty) and _nrb_ok(nrb):
+            return nrb
+    return ""
+
+
+# --- The statement ----------------------------------------------------------------------------
+class _Transactions(mt940.models.Transactions):
+    """The library's collection, remembering the file line of every tag it parses."""
+
+    def __init__(self, physical_lines: list[int]) -> None:
+        # The German ``?`` processor would replace the raw :86: text that parse_details reads.
+        super().__init__(processors={"post_transaction_details": []}, options=OPTIONS)
+        self.physical_lines = physical_lines  # normalised line index → line in the file
+        self.tag_lines: list[tuple[str, int]] = []
+        self._starts: list[int] | None = None
+
+    def _line_of(self, data: str, offset: int) -> int:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", data))]
+        return self.physical_lines[bisect.bisect_right(self._starts, offset) - 1]
+
+    def _process_match(self, match, i, valid_matches, data) -> None:
+        # The library keeps no line numbers; its per-tag step is where we still know the offset.
+        line = self._line_of(data, match.start())
+        tag = match.group("full_tag")
+        self.tag_lines.append((tag, line))
+        try:
+            super()._process_match(match, i, valid_matches, data)
+        except InvalidOperation:
+            raise StatementError(line, _("Bad amount in :%(tag)s:.") % {"tag": tag}) from None
+        except RuntimeError as exc:
+            value = exc.args[2] if len(exc.args) > 2 else ""
+            raise StatementError(
+                line,
+                _("The :%(tag)s: field does not follow the MT940 format: “%(value)s”.")
+                % {"tag": tag, "value": str(value)[:80]},
+            ) from None
+        except (ValueError, TypeError, KeyError):
+            raise StatementError(
+                line, _("Bad date or value in :%(tag)s:.") % {"tag": tag}
+            ) from None
+
+
+def _physical_lines(text: str) -> tuple[str, list[int]]:
+    """The text as the library sees it (no blank or ``-`` lines) and where each line was."""
+    kept, numbers = [], []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip()
+        if line and line.strip() != "-":
+            kept.append(line)
+            numbers.append(number)
+    return "\n".join(kept), numbers
+
+
+def _money(amount, line: int, what: str) -> Decimal:
+    value = getattr(amount, "amount", None)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise StatementError(line, _("Bad amount in %(what)s.") % {"what": what})
+    if value != value.quantize(Decimal("0.01")):
+        raise StatementError(
+            line, _("Amount with more than two decimal places in %(what)s.") % {"what": what}
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def _date(value: date) -> date:
+    return date(value.year, value.month, value.day)  # a plain date, not the library's subclass
+
+
+def _first(data: dict, *keys: str):
+    for key in keys:
+        if data.get(key) is not None:
+            return data[key]
+    return None
+
+
+def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
+    """One MT940 statement (``:20:`` … ``:62F:``) with its entries; `StatementError` if invalid."""
+    text = decode(data, encoding)
+    normalised, numbers = _physical_lines(text)
+    if not normalised:
+        raise StatementError(1, _("The file is empty."))
+    last_line = numbers[-1]
+    transactions = _Transactions(numbers)
+    transactions.parse(normalised)
+    tag_lines = transactions.tag_lines
+
+    def line_of(*tags: str) -> list[int]:
+        return [line for tag, line in tag_lines if tag in tags]
+
+    references = line_of("20")
+    if len(references) > 1:
+        raise StatementError(
+            references[1], _("The file holds more than one statement; import them one by one.")
+        )
+    required = [
+        ("20", _("transaction reference"), ("20",)),
+        ("25", _("account"), ("25",)),
+        ("28C", _("statement number"), ("28", "28C")),
+        ("60F", _("opening balance"), ("60", "60F", "60M")),
+        ("62F", _("closing balance"), ("62", "62F", "62M")),
+    ]
+    for shown, name, tags in required:
+        if not line_of(*tags):
+            raise StatementError(
+                last_line if shown == "62F" else 1,
+                _("The :%(tag)s: tag (%(name)s) is missing.") % {"tag": shown, "name": name},
+            )
+    opening_line = line_of("60", "60F", "60M")[0]
+    closing_line = line_of("62", "62F", "62M")[0]
+    entry_lines = line_of("61")
+    if entry_lines and entry_lines[0] < opening_line:
+        raise StatementError(entry_lines[0], _("An entry comes before the opening balance."))
+    if entry_lines and entry_lines[-1] > closing_line:
+        raise StatementError(entry_lines[-1], _("An entry comes after the closing balance."))
+
+    head = transactions.data
+    opening = _first(
+        head, "final_opening_balance", "intermediate_opening_balance", "opening_balance"
+    )
+    closing = _first(
+        head, "final_closing_balance", "intermediate_closing_balance", "closing_balance"
+    )
+    opening_amount = _money(opening.amount, opening_line, _("the opening balance"))
+    closing_amount = _money(closing.amount, closing_line, _("the closing balance"))
+    currency = opening.amount.currency
+    if closing.amount.currency != currency:
+        raise StatementError(
+            closing_line,
+            _("The closing balance is in %(found)s, the opening balance in %(expected)s.")
+            % {"found": closing.amount.currency, "expected": currency},
+        )
+    account = compact_account(head.get("account_identification") or "")
+    number = head.get("statement_number") or ""
+    if head.get("sequence_number"):
+        number = f"{number}/{head['sequence_number']}"
+
+    lines: list[StatementLine] = []
+    total = Decimal("0.00")
+    for position, (entry, line) in enumerate(zip(transactions, entry_lines, strict=True), 1):
+        values = entry.data
+        amount = _money(values.get("amount"), line, _("the entry"))
+        details = parse_details(values.get("transaction_details") or "")
+        reference = values.get("bank_reference") or ""
+        if not reference and (values.get("customer_reference") or "").upper() != "NONREF":
+            reference = values.get("customer_reference") or ""
+        searched = " ".join(
+            str(values.get(k) or "")
+            for k in (
+                "customer_reference",
+                "bank_reference",
+                "extra_details",
+                "transaction_details",
+            )
+        )
+        total += amount
+        lines.append(
+            StatementLine(
+                line_no=position,
+                booked_on=_date(values.get("entry_date") or values["date"]),
+                value_date=_date(values["date"]),
+                amount=amount,
+                currency=currency,
+                bank_reference=reference.strip(),
+                title=details.title,
+                counterparty_account=details.counterparty_account,
+                counterparty_name=details.counterparty_name,
+                virtual_account=find_virtual_account(
+                    searched, account, details.counterparty_account
+                ),
+            )
+        )
+    if opening_amount + total != closing_amount:
+        raise StatementError(
+            closing_line,
+            _(
+                "The closing balance %(closing)s is not the opening balance %(opening)s plus "
+                "the entries %(total)s."
+            )
+            % {"closing": closing_amount, "opening": opening_amount, "total": total},
+        )
+    return Statement(
+        account=account,
+        number=number,
+        opening_balance=opening_amount,
+        closing_balance=closing_amount,
+        lines=lines,
+    )
