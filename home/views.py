@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET
 from wagtail.contrib.search_promotions.models import Query
 from wagtail.models import Locale, Page
 
+from .search import search_pages
+
 
 @never_cache
 @require_GET
@@ -26,12 +28,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
+    """Site search over live public pages of the active language, diacritics optional.
+
+    Editors' promoted results ("Recommended", wagtail.contrib.search_promotions) come first.
+    """
     query_string = request.GET.get("q", "").strip()[:200]
     results_page = None
     promoted = []
     if query_string:
         pages = Page.objects.live().public().filter(locale=Locale.get_active()).specific()
-        results = pages.search(query_string)
+        results = search_pages(pages, query_string)
         query = Query.get(query_string)
         query.add_hit()
         promoted = [p.page.specific for p in query.editors_picks.select_related("page")]

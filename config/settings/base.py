@@ -264,6 +264,27 @@ PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "demo,transfer")
 MESSAGING_SMS_PROVIDER = env("MESSAGING_SMS_PROVIDER", "console")
 
 # --- Cases (eservices.cases; its section) ---------------------------------------------------
+# Attachments of electronic matters are personal data: stored outside MEDIA_ROOT and served
+# only by eservices.cases.views, which checks that the file belongs to the resident asking.
+CASES_PRIVATE_ROOT = Path(env("CASES_PRIVATE_ROOT", str(BASE_DIR / "var" / "cases")))
+STORAGES["cases_private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(CASES_PRIVATE_ROOT), "base_url": None},
+}
+CASES_ATTACHMENT_MAX_BYTES = int(env("CASES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+CASES_ATTACHMENT_MAX_FILES = 5
+CASES_ATTACHMENT_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "odt", "docx"]
+# The registry number (znak sprawy): department symbol, JRWA class, number in the year, year.
+CASES_REGISTRY_NUMBER_PATTERN = env(
+    "CASES_REGISTRY_NUMBER_PATTERN", "{symbol}.{jrwa}.{number}.{year}"
+)
+# Wagtail search: the "database" backend is PostgreSQL full-text search on PostgreSQL and FTS5
+# on SQLite (it picks the implementation from the connection). Polish text is indexed with
+# the "simple" configuration (no Polish stemmer ships with PostgreSQL); diacritics-insensitive
+# matching comes from a folded copy of the text (home.search.fold) on both databases.
+WAGTAILSEARCH_BACKENDS_CASES = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    WAGTAILSEARCH_BACKENDS_CASES["default"]["SEARCH_CONFIG"] = "simple"
 
 # --- Surveys (surveys app; its section) -----------------------------------------------------
 
@@ -274,7 +295,7 @@ WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", "Gmina e-Usługi")
 # Links in emails are built from this, never from the request's Host header.
 WAGTAILADMIN_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000")
 PORTAL_BASE_URL = WAGTAILADMIN_BASE_URL
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = WAGTAILSEARCH_BACKENDS_CASES  # chosen in the Cases section
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "rtf", "txt", "xlsx", "xml", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 # Sensitive content is never guarded by a shared password (PRACTICES.md §12).
