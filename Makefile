@@ -66,6 +66,8 @@ check: install-dev
 	  DATABASE_URL=postgres://gmina@127.0.0.1:5432/gmina REDIS_URL=redis://127.0.0.1:6379/0 \
 	  ALLOWED_HOSTS=e-uslugi.gmina.example PAYMENT_GATEWAYS=payu,przelewy24,transfer \
 	  FIELD_ENCRYPTION_KEYS=ci-check-deploy-field-key \
+	  PAYU_POS_ID=1 PAYU_CLIENT_SECRET=ci PAYU_SECOND_KEY=ci \
+	  PRZELEWY24_MERCHANT_ID=1 PRZELEWY24_API_KEY=ci PRZELEWY24_CRC=ci \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: install-dev

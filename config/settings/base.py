@@ -259,6 +259,39 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Which gateways the checkout offers; the payments app reads it. "demo" is refused in production.
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "demo,transfer")
 
+# --- Payment operators (P3) -------------------------------------------------------------------
+# PayU REST v2.1 and Przelewy24 REST v1 (payments.gateways.payu / .przelewy24). *_SANDBOX picks
+# the operator's sandbox host; *_BASE_URL overrides both (the loopback fakes in tests).
+PAYU_SANDBOX = env_bool("PAYU_SANDBOX", False)
+PAYU = {
+    "BASE_URL": env("PAYU_BASE_URL")
+    or ("https://secure.snd.payu.com" if PAYU_SANDBOX else "https://secure.payu.com"),
+    "POS_ID": env("PAYU_POS_ID", ""),
+    # OAuth client_id is the POS id unless the operator says otherwise.
+    "CLIENT_ID": env("PAYU_CLIENT_ID") or env("PAYU_POS_ID", ""),
+    "CLIENT_SECRET": env("PAYU_CLIENT_SECRET", ""),
+    # "Drugi klucz (MD5)": signs notifications.
+    "SECOND_KEY": env("PAYU_SECOND_KEY", ""),
+    "TIMEOUT": float(env("PAYU_TIMEOUT", "15")),
+}
+PRZELEWY24_SANDBOX = env_bool("PRZELEWY24_SANDBOX", False)
+PRZELEWY24 = {
+    "BASE_URL": env("PRZELEWY24_BASE_URL")
+    or (
+        "https://sandbox.przelewy24.pl" if PRZELEWY24_SANDBOX else "https://secure.przelewy24.pl"
+    ),
+    "MERCHANT_ID": env("PRZELEWY24_MERCHANT_ID", ""),
+    # The shop's POS id; the merchant id unless the office has several shops.
+    "POS_ID": env("PRZELEWY24_POS_ID") or env("PRZELEWY24_MERCHANT_ID", ""),
+    # "Klucz do raportów" (secretId): HTTP Basic password of the REST API.
+    "API_KEY": env("PRZELEWY24_API_KEY", ""),
+    # "Klucz do CRC": only inside SHA-384 signs.
+    "CRC": env("PRZELEWY24_CRC", ""),
+    # Where P24 posts refund results (optional): the portal's P24 notification address.
+    "REFUND_STATUS_URL": env("PRZELEWY24_REFUND_STATUS_URL", ""),
+    "TIMEOUT": float(env("PRZELEWY24_TIMEOUT", "15")),
+}
+
 # --- Messaging (messaging app; its section) -------------------------------------------------
 # "console" (prints; the embedded default), "serwersms" or "smsapi" (messaging.channels).
 MESSAGING_SMS_PROVIDER = env("MESSAGING_SMS_PROVIDER", "console")

@@ -61,3 +61,20 @@ if not SECURE_HSTS_PRELOAD:
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 LOGGING["root"]["level"] = env("LOG_LEVEL", "WARNING")
 DEMO_DATA_ALLOWED = False
+
+# --- Payment operators (P3): an enabled operator needs its keys, over HTTPS ---
+_OPERATOR_KEYS = {
+    "payu": ("PAYU", PAYU, ("POS_ID", "CLIENT_ID", "CLIENT_SECRET", "SECOND_KEY")),
+    "przelewy24": ("PRZELEWY24", PRZELEWY24, ("MERCHANT_ID", "POS_ID", "API_KEY", "CRC")),
+}
+for _code, (_prefix, _config, _keys) in _OPERATOR_KEYS.items():
+    if _code not in PAYMENT_GATEWAYS:
+        continue
+    _missing = [f"{_prefix}_{key}" for key in _keys if not _config[key]]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"PAYMENT_GATEWAYS enables {_code} but {', '.join(_missing)} is not set: "
+            "set the operator's keys or remove it from PAYMENT_GATEWAYS."
+        )
+    if not _config["BASE_URL"].startswith("https://"):
+        raise ImproperlyConfigured(f"{_prefix}_BASE_URL must be an https:// address in production.")

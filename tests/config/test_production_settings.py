@@ -39,6 +39,18 @@ _SCRUBBED = (
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "FIELD_ENCRYPTION_KEYS",
+    "PAYU_SANDBOX",
+    "PAYU_BASE_URL",
+    "PAYU_POS_ID",
+    "PAYU_CLIENT_ID",
+    "PAYU_CLIENT_SECRET",
+    "PAYU_SECOND_KEY",
+    "PRZELEWY24_SANDBOX",
+    "PRZELEWY24_BASE_URL",
+    "PRZELEWY24_MERCHANT_ID",
+    "PRZELEWY24_POS_ID",
+    "PRZELEWY24_API_KEY",
+    "PRZELEWY24_CRC",
 )
 
 GOOD_ENV = {
@@ -49,6 +61,12 @@ GOOD_ENV = {
     "PAYMENT_GATEWAYS": "payu,przelewy24,transfer",
     "ALLOWED_HOSTS": "e-uslugi.example.pl",
     "FIELD_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+    "PAYU_POS_ID": "145227",
+    "PAYU_CLIENT_SECRET": secrets.token_hex(16),
+    "PAYU_SECOND_KEY": secrets.token_hex(16),
+    "PRZELEWY24_MERCHANT_ID": "999999",
+    "PRZELEWY24_API_KEY": secrets.token_hex(16),
+    "PRZELEWY24_CRC": secrets.token_hex(8),
 }
 CHECK_DEPLOY = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
 
@@ -92,6 +110,11 @@ CASES: dict[str, Case] = {
     "no_redis_url": Case(CHECK_DEPLOY, {"REDIS_URL": None}),
     "sqlite_database": Case(CHECK_DEPLOY, {"DATABASE_URL": "sqlite:////tmp/prod.sqlite3"}),
     "no_field_keys": Case(CHECK_DEPLOY, {"FIELD_ENCRYPTION_KEYS": None}),
+    "payu_without_keys": Case(CHECK_DEPLOY, {"PAYU_SECOND_KEY": None}),
+    "przelewy24_without_keys": Case(CHECK_DEPLOY, {"PRZELEWY24_CRC": None}),
+    "przelewy24_plain_http": Case(
+        CHECK_DEPLOY, {"PRZELEWY24_BASE_URL": "http://sandbox.przelewy24.pl"}
+    ),
     "load_demo": Case(["manage.py", "load_demo"], {}),
 }
 
@@ -185,6 +208,12 @@ def test_production_hands_tasks_to_celery_and_tightens_transport(outcomes):
         ("no_redis_url", "Production needs a broker: set REDIS_URL"),
         ("sqlite_database", "DATABASE_URL must point at PostgreSQL in production."),
         ("no_field_keys", "FIELD_ENCRYPTION_KEYS must be set in production"),
+        ("payu_without_keys", "PAYMENT_GATEWAYS enables payu but PAYU_SECOND_KEY is not set"),
+        (
+            "przelewy24_without_keys",
+            "PAYMENT_GATEWAYS enables przelewy24 but PRZELEWY24_CRC is not set",
+        ),
+        ("przelewy24_plain_http", "PRZELEWY24_BASE_URL must be an https:// address"),
     ],
 )
 def test_unsafe_configuration_refuses_to_start(outcomes, case, message):
