@@ -405,7 +405,7 @@ def _book_payment_line(
     line: StatementLine, payments: list[Payment], how: str, result: ImportResult
 ) -> bool:
     locked = list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(pk__in=[p.pk for p in payments], booked_at__isnull=True)
         .select_related("taxpayer", "user")
     )

@@ -258,6 +258,12 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # --- Payments (payments app; its section) ---------------------------------------------------
 # Which gateways the checkout offers; the payments app reads it. "demo" is refused in production.
 PAYMENT_GATEWAYS = env_list("PAYMENT_GATEWAYS", "demo,transfer")
+# Accounts operators pay out from, to recognise payout lines on statements:
+# PAYMENT_OPERATOR_ACCOUNTS="payu=NRB,przelewy24=NRB" (payments.reconciliation).
+PAYMENT_OPERATOR_ACCOUNTS: dict[str, list[str]] = {}
+for _item in env_list("PAYMENT_OPERATOR_ACCOUNTS", ""):
+    _code, _, _nrb = _item.partition("=")
+    PAYMENT_OPERATOR_ACCOUNTS.setdefault(_code.strip(), []).append(_nrb.strip().replace(" ", ""))
 
 # --- Payment operators (P3) -------------------------------------------------------------------
 # PayU REST v2.1 and Przelewy24 REST v1 (payments.gateways.payu / .przelewy24). *_SANDBOX picks
@@ -295,6 +301,36 @@ PRZELEWY24 = {
 # --- Messaging (messaging app; its section) -------------------------------------------------
 # "console" (prints; the embedded default), "serwersms" or "smsapi" (messaging.channels).
 MESSAGING_SMS_PROVIDER = env("MESSAGING_SMS_PROVIDER", "console")
+if MESSAGING_SMS_PROVIDER not in {"console", "serwersms", "smsapi"}:
+    raise ImproperlyConfigured(
+        f"MESSAGING_SMS_PROVIDER must be console, serwersms or smsapi, not {MESSAGING_SMS_PROVIDER!r}"
+    )
+# Email of campaigns and reminders (messaging.channels.email). The From header; the envelope
+# sender may carry the outbox reference for bounce matching ("bounces+{reference}@…", VERP).
+MESSAGING_EMAIL_FROM = env("MESSAGING_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+MESSAGING_EMAIL_RETURN_PATH = env("MESSAGING_EMAIL_RETURN_PATH", "")
+# S/MIME signing with the office's certificate: each value is a PEM text or a path to a PEM file.
+# The certificate needs the From address as a SAN rfc822Name and the emailProtection EKU.
+MESSAGING_SMIME_CERTIFICATE = env("MESSAGING_SMIME_CERTIFICATE", "")
+MESSAGING_SMIME_KEY = env("MESSAGING_SMIME_KEY", "")
+MESSAGING_SMIME_KEY_PASSWORD = env("MESSAGING_SMIME_KEY_PASSWORD", "")
+MESSAGING_SMIME_CHAIN = env("MESSAGING_SMIME_CHAIN", "")  # intermediate certificates, optional
+# DKIM after S/MIME, over the final bytes (leave empty when the MTA signs).
+MESSAGING_DKIM_DOMAIN = env("MESSAGING_DKIM_DOMAIN", "")
+MESSAGING_DKIM_SELECTOR = env("MESSAGING_DKIM_SELECTOR", "")
+MESSAGING_DKIM_KEY = env("MESSAGING_DKIM_KEY", "")
+# SMS operators (PROTOCOLS.md §9). The sender name must be registered with the operator
+# (at most 11 characters, no diacritics); empty sends SerwerSMS ECO+ from a random number.
+MESSAGING_SMS_SENDER = env("MESSAGING_SMS_SENDER", "")
+MESSAGING_SMS_TEST_MODE = env_bool("MESSAGING_SMS_TEST_MODE", False)  # operator accepts, sends none
+MESSAGING_SERWERSMS_TOKEN = env("MESSAGING_SERWERSMS_TOKEN", "")
+MESSAGING_SERWERSMS_URL = env("MESSAGING_SERWERSMS_URL", "https://api2.serwersms.pl")
+MESSAGING_SMSAPI_TOKEN = env("MESSAGING_SMSAPI_TOKEN", "")
+MESSAGING_SMSAPI_URL = env("MESSAGING_SMSAPI_URL", "https://api.smsapi.pl")
+# Delivery reports: the operator calls our callback URL with ?token=<this>; SMSAPI is told the
+# URL with each message (notify_url), SerwerSMS has it set in its customer panel.
+MESSAGING_SMS_CALLBACK_TOKEN = env("MESSAGING_SMS_CALLBACK_TOKEN", "")
+MESSAGING_SMS_REPORT_URL = env("MESSAGING_SMS_REPORT_URL", "")
 
 # --- Cases (eservices.cases; its section) ---------------------------------------------------
 # Attachments of electronic matters are personal data: stored outside MEDIA_ROOT and served
@@ -320,8 +356,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     WAGTAILSEARCH_BACKENDS_CASES["default"]["SEARCH_CONFIG"] = "simple"
 
 # --- Surveys (surveys app; its section) -----------------------------------------------------
+# Anonymous visitors answering a public survey: one answer per browser (signed cookie) and at
+# most this many answers per IP address and survey in the window (surveys.throttle).
+SURVEYS_ANONYMOUS_ANSWERS_PER_IP = int(env("SURVEYS_ANONYMOUS_ANSWERS_PER_IP", "20"))
+SURVEYS_ANONYMOUS_WINDOW_SECONDS = int(env("SURVEYS_ANONYMOUS_WINDOW_SECONDS", "3600"))
 
 # --- Staff single sign-on (eservices.staff_sso; its section) --------------------------------
+# SAML 2.0 against the municipality's own IdP (AD FS, Keycloak …), configured from its metadata.
+# It signs in existing staff accounts only (matched by e-mail) and never creates one; the admin
+# still asks for the second factor afterwards.
+STAFF_SSO = {
+    "ENABLED": env_bool("STAFF_SSO_ENABLED", False),
+    # The IdP metadata: an https:// URL (fetched, cached) or a file path (relative to BASE_DIR).
+    "IDP_METADATA": env("STAFF_SSO_IDP_METADATA", ""),
+    # Which entity to use when the metadata describes several.
+    "IDP_ENTITY_ID": env("STAFF_SSO_IDP_ENTITY_ID", ""),
+    # Defaults to the metadata URL, {BASE_URL}/admin/sso/metadata/.
+    "SP_ENTITY_ID": env("STAFF_SSO_SP_ENTITY_ID", ""),
+    # Optional: sign AuthnRequests (PEM text or file paths).
+    "SP_CERT": env("STAFF_SSO_SP_CERT", ""),
+    "SP_KEY": env("STAFF_SSO_SP_KEY", ""),
+    # The attribute holding the e-mail address; empty: the NameID (emailAddress format).
+    "EMAIL_ATTRIBUTE": env("STAFF_SSO_EMAIL_ATTRIBUTE", ""),
+    "METADATA_CACHE_SECONDS": 3600,
+    "HTTP_TIMEOUT_SECONDS": 10,
+}
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", "Gmina e-Usługi")
@@ -365,6 +424,22 @@ LOGIN_GOV_PL = {
 }
 # Link an account automatically when exactly one taxpayer carries the PESEL login.gov.pl asserts.
 PROFIL_ZAUFANY_AUTO_LINK = env_bool("PROFIL_ZAUFANY_AUTO_LINK", False)
+
+# --- Resident accounts (eservices: registration, passwords, sessions; its section) -----------
+# Links in account e-mails (activation, reset, e-mail change) expire after these many seconds.
+ACCOUNT_ACTIVATION_SECONDS = 72 * 3600
+PASSWORD_RESET_LINK_SECONDS = 60 * 60
+EMAIL_CHANGE_LINK_SECONDS = 24 * 3600
+# Resident sessions (ASVS 7.3.1/7.3.2, PRACTICES.md §10): idle and absolute timeouts, and the
+# warning shown before the idle one (WCAG 2.2.1: at least 2 minutes ahead).
+RESIDENT_SESSION_IDLE_SECONDS = int(env("RESIDENT_SESSION_IDLE_SECONDS", str(15 * 60)))
+RESIDENT_SESSION_ABSOLUTE_SECONDS = int(env("RESIDENT_SESSION_ABSOLUTE_SECONDS", str(8 * 3600)))
+SESSION_WARNING_SECONDS = 150
+# Timeouts and the forced password change of counter-created accounts; after messages.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "eservices.sessions.ResidentSessionMiddleware",
+)
 
 # --- Security defaults (production tightens the transport ones) --------------------------------
 SESSION_COOKIE_HTTPONLY = True
