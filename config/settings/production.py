@@ -78,3 +78,31 @@ for _code, (_prefix, _config, _keys) in _OPERATOR_KEYS.items():
         )
     if not _config["BASE_URL"].startswith("https://"):
         raise ImproperlyConfigured(f"{_prefix}_BASE_URL must be an https:// address in production.")
+
+# --- Messaging channels: an SMS operator needs its token, an https address and a callback secret;
+# signing keys come whole or not at all ---
+_SMS_OPERATORS = {
+    "serwersms": ("MESSAGING_SERWERSMS_TOKEN", MESSAGING_SERWERSMS_TOKEN, MESSAGING_SERWERSMS_URL),
+    "smsapi": ("MESSAGING_SMSAPI_TOKEN", MESSAGING_SMSAPI_TOKEN, MESSAGING_SMSAPI_URL),
+}
+if MESSAGING_SMS_PROVIDER in _SMS_OPERATORS:
+    _token_name, _token, _url = _SMS_OPERATORS[MESSAGING_SMS_PROVIDER]
+    if not _token:
+        raise ImproperlyConfigured(
+            f"MESSAGING_SMS_PROVIDER is {MESSAGING_SMS_PROVIDER} but {_token_name} is not set."
+        )
+    if not _url.startswith("https://"):
+        raise ImproperlyConfigured(f"The {MESSAGING_SMS_PROVIDER} API address must be https://.")
+    if len(MESSAGING_SMS_CALLBACK_TOKEN) < 20:
+        raise ImproperlyConfigured(
+            "MESSAGING_SMS_CALLBACK_TOKEN must be a random value of at least 20 characters: "
+            "delivery reports change message statuses and suppress numbers."
+        )
+if bool(MESSAGING_SMIME_CERTIFICATE) != bool(MESSAGING_SMIME_KEY):
+    raise ImproperlyConfigured(
+        "S/MIME needs both MESSAGING_SMIME_CERTIFICATE and MESSAGING_SMIME_KEY (or neither)."
+    )
+if len({bool(MESSAGING_DKIM_DOMAIN), bool(MESSAGING_DKIM_SELECTOR), bool(MESSAGING_DKIM_KEY)}) > 1:
+    raise ImproperlyConfigured(
+        "DKIM needs MESSAGING_DKIM_DOMAIN, MESSAGING_DKIM_SELECTOR and MESSAGING_DKIM_KEY together."
+    )

@@ -15,7 +15,9 @@ from django.http import HttpRequest, HttpResponse
 class DeliveryStatus(StrEnum):
     QUEUED = "queued"  # accepted by the operator / SMTP server
     DELIVERED = "delivered"  # the operator's delivery report says so
+    # The number cannot be reached (wrong, unsupported, blacklisted): suppress it.
     UNDELIVERED = "undelivered"
+    # Not delivered for a passing reason (expired while the phone was off, network error).
     FAILED = "failed"
 
 
@@ -25,6 +27,12 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Do not retry (invalid number or address, rejected content, 5xx SMTP reply)."""
+
+
+class TechnicalFailure(Exception):
+    """Our side cannot send this message as it is (too long for the operator's limit, Polish
+    letters without a registered sender, unusable signing key): neither retried nor the
+    recipient's fault, so the address is not suppressed."""
 
 
 @dataclass(frozen=True)

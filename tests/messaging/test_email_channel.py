@@ -1,0 +1,380 @@
+"""SmtpEmailChannel through a real SMTP server on loopback (tests/fakes/smtp.py): the bytes that
+arrive, one connection per batch, failures mapped to the interface's exceptions, and signatures
+checked the way receivers check them (openssl smime -verify, dkimpy)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import re
+import socket
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+
+from messaging.channels import get_email_channel
+from messaging.channels.base import (
+    OutgoingEmail,
+    PermanentFailure,
+    TechnicalFailure,
+    TemporaryFailure,
+)
+from messaging.channels.email import SmtpEmailChannel
+from tests.fakes.smime import dkim_verify, make_signer, make_test_pki, openssl_verify
+from tests.fakes.smtp import FakeSmtpServer, free_port
+
+FROM = "e-uslugi@przykladowo.example"
+UNSUBSCRIBE = "https://e-uslugi.przykladowo.example/callbacks/messaging/u/abc.def-123/"
+TEXT = (
+    "Dzień dobry Panie Janie,\n\n"
+    "przypominamy o zaległości 123,45 zł w podatku od nieruchomości (termin: 15 marca).\n"
+    "Wiersz zaczynający się kropką:\n.\n" + "Długi wiersz bez spacji: " + "ż" * 120 + "\n"
+)
+HTML = "<p>Dzień dobry Panie Janie,</p><p>zaległość <strong>123,45 zł</strong>.</p>"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return make_test_pki(tmp_path_factory.mktemp("pki"), FROM)
+
+
+@pytest.fixture
+def smtp(settings):
+    with FakeSmtpServer() as server:
+        for name, value in server.django_settings().items():
+            setattr(settings, name, value)
+        yield server
+
+
+@pytest.fixture
+def signed(settings, pki):
+    """S/MIME from a PEM text and a file path (both forms are accepted), DKIM on."""
+    settings.MESSAGING_EMAIL_FROM = f"Urząd Gminy Przykładowo <{FROM}>"
+    settings.MESSAGING_SMIME_CERTIFICATE = pki.signer_cert_pem
+    settings.MESSAGING_SMIME_KEY = str(pki.signer_key_path)
+    settings.MESSAGING_DKIM_DOMAIN = pki.dkim_domain
+    settings.MESSAGING_DKIM_SELECTOR = pki.dkim_selector
+    settings.MESSAGING_DKIM_KEY = pki.dkim_key_pem
+    return settings
+
+
+def outgoing(n: int = 1, **overrides) -> OutgoingEmail:
+    fields = {
+        "to": f"jan.kowalski{n}@example.org",
+        "subject": "Przypomnienie o terminie płatności",
+        "text": TEXT,
+        "html": HTML,
+        "unsubscribe_url": UNSUBSCRIBE,
+        "reference": str(n),
+    }
+    fields.update(overrides)
+    return OutgoingEmail(**fields)
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def content_of(part) -> str:
+    return part.get_content().replace("\r\n", "\n")  # the wire form is CRLF
+
+
+# --- what arrives -----------------------------------------------------------------------------
+
+
+def test_a_signed_message_arrives_and_openssl_verifies_it(smtp, signed, pki):
+    with get_email_channel() as channel:
+        result = channel.send(outgoing(42))
+    assert result.provider_id == "<gmina.42@przykladowo.example>"
+
+    [received] = smtp.messages
+    assert received.rcpt_tos == ("jan.kowalski42@example.org",)
+    assert received.mail_from == FROM
+    raw = received.data
+    assert max(raw) < 128, "7-bit clean, so no relay re-encodes the signed part"
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+    message = parse(raw)
+    assert message["From"].addresses[0].display_name == "Urząd Gminy Przykładowo"
+    assert message["To"] == "jan.kowalski42@example.org"
+    assert message["Subject"] == "Przypomnienie o terminie płatności"
+    assert message["Message-ID"] == "<gmina.42@przykladowo.example>"
+    assert message["Date"]
+    assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/signed"
+    assert message.get_param("protocol") == "application/x-pkcs7-signature"
+    assert message.get_param("micalg") == "sha-256"
+
+    content, signature = message.get_payload()
+    assert signature.get_content_type() == "application/x-pkcs7-signature"
+    assert signature.get_filename() == "smime.p7s"
+    # The message headers stay outside the signed entity; the entity is text + HTML.
+    assert content["Subject"] is None and content["List-Unsubscribe"] is None
+    assert content.get_content_type() == "multipart/alternative"
+    plain, html = content.get_payload()
+    assert content_of(plain) == TEXT
+    assert content_of(html) == HTML
+    assert plain["Content-Transfer-Encoding"] == "quoted-printable"
+
+    verified, output = openssl_verify(raw, pki.ca_path)
+    assert verified, output
+    assert dkim_verify(raw, pki)
+
+
+def test_t24_an_altered_amount_breaks_the_signature(smtp, signed, pki):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(7))
+    raw = smtp.messages[0].data
+    assert b"123,45" in raw  # quoted-printable keeps it readable
+    tampered = raw.replace(b"123,45", b"999,99", 1)
+    verified, output = openssl_verify(tampered, pki.ca_path)
+    assert not verified
+    assert "digest failure" in output
+    assert not dkim_verify(tampered, pki)
+
+
+def test_t25_dkim_covers_both_unsubscribe_headers_and_verifies_after_smime(smtp, signed, pki):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(8))
+    raw = smtp.messages[0].data
+    assert raw.startswith(b"DKIM-Signature:")
+    signature = parse(raw)["DKIM-Signature"]
+    tags = dict(
+        part.strip().split("=", 1) for part in re.sub(r"\s+", "", str(signature)).split(";") if part
+    )
+    signed_headers = tags["h"].lower().split(":")
+    assert {"from", "subject", "list-unsubscribe", "list-unsubscribe-post"} <= set(signed_headers)
+    assert tags["d"] == pki.dkim_domain and tags["s"] == pki.dkim_selector
+    assert tags["c"] == "relaxed/relaxed"
+    assert dkim_verify(raw, pki)
+    assert openssl_verify(raw, pki.ca_path)[0]
+    # A changed List-Unsubscribe-Post header is caught by DKIM (S/MIME does not cover it).
+    forged = raw.replace(b"List-Unsubscribe=One-Click", b"List-Unsubscribe=Two-Click")
+    assert not dkim_verify(forged, pki)
+
+
+def test_without_html_or_unsubscribe_the_entity_is_plain_text(smtp, signed, pki):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(9, html="", unsubscribe_url=""))
+    message = parse(smtp.messages[0].data)
+    assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+    content, _signature = message.get_payload()
+    assert content.get_content_type() == "text/plain"
+    assert content_of(content) == TEXT
+    assert openssl_verify(smtp.messages[0].data, pki.ca_path)[0]
+
+
+def test_unsigned_by_default_and_the_locmem_outbox_shows_the_message(settings):
+    # The embedded default: no certificate, no DKIM; the test runner's locmem backend.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MESSAGING_SMIME_CERTIFICATE = settings.MESSAGING_SMIME_KEY = ""
+    settings.MESSAGING_DKIM_DOMAIN = settings.MESSAGING_DKIM_SELECTOR = ""
+    settings.MESSAGING_DKIM_KEY = ""
+    mail.outbox = []
+    with get_email_channel() as channel:
+        channel.send(outgoing(3))
+    [sent] = mail.outbox
+    assert sent.to == ["jan.kowalski3@example.org"]
+    assert sent.subject == "Przypomnienie o terminie płatności"
+    assert sent.body == TEXT
+    message = parse(sent.raw)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["MIME-Version"] == "1.0"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["DKIM-Signature"] is None
+
+
+def test_the_envelope_sender_can_carry_the_reference_for_bounces(smtp, signed):
+    signed.MESSAGING_EMAIL_RETURN_PATH = "bounces+{reference}@przykladowo.example"
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(77))
+    assert smtp.messages[0].mail_from == "bounces+77@przykladowo.example"
+    assert parse(smtp.messages[0].data)["From"].addresses[0].addr_spec == FROM
+
+
+# --- one connection per batch -----------------------------------------------------------------
+
+
+def test_one_connection_serves_the_whole_batch(smtp, signed):
+    with SmtpEmailChannel() as channel:
+        ids = [channel.send(outgoing(n)).provider_id for n in range(1, 21)]
+    assert len(smtp.messages) == 20
+    assert smtp.connections == 1
+    assert len(set(ids)) == 20
+    assert [m.rcpt_tos[0] for m in smtp.messages] == [
+        f"jan.kowalski{n}@example.org" for n in range(1, 21)
+    ]
+
+
+def test_a_dropped_connection_is_reopened_once_and_the_message_still_sent(smtp, signed):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(1))
+        smtp.drop_next("MAIL")  # e.g. the server's idle timeout between two messages
+        channel.send(outgoing(2))
+        channel.send(outgoing(3))
+    assert [m.rcpt_tos[0] for m in smtp.messages] == [
+        "jan.kowalski1@example.org",
+        "jan.kowalski2@example.org",
+        "jan.kowalski3@example.org",
+    ]
+    assert smtp.connections == 2
+
+
+def test_a_connection_dropped_again_after_reconnecting_is_a_temporary_failure(smtp, signed):
+    with SmtpEmailChannel() as channel:
+        smtp.drop_next("MAIL", count=2)
+        with pytest.raises(TemporaryFailure, match="lost twice"):
+            channel.send(outgoing(1))
+        channel.send(outgoing(2))  # the next message opens a fresh connection
+    assert [m.rcpt_tos[0] for m in smtp.messages] == ["jan.kowalski2@example.org"]
+
+
+# --- SMTP replies -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "reply", "exception"),
+    [
+        ("RCPT", "550 5.1.1 No such user here", PermanentFailure),
+        ("RCPT", "450 4.2.1 Mailbox busy", TemporaryFailure),
+        ("DATA", "554 5.7.1 Message rejected", PermanentFailure),
+        ("DATA", "451 4.3.0 Local error, try again", TemporaryFailure),
+        ("MAIL", "452 4.3.1 Insufficient system storage", TemporaryFailure),
+        ("DATA", "421 4.3.2 Shutting down", TemporaryFailure),
+    ],
+)
+def test_smtp_replies_map_to_temporary_or_permanent_failure(
+    smtp, signed, command, reply, exception
+):
+    with SmtpEmailChannel() as channel:
+        smtp.reply_next(command, reply)
+        with pytest.raises(exception) as raised:
+            channel.send(outgoing(1))
+        assert reply.split()[0] in str(raised.value)
+        assert not (exception is TemporaryFailure and isinstance(raised.value, PermanentFailure))
+        channel.send(outgoing(2))  # the batch goes on
+    assert [m.rcpt_tos[0] for m in smtp.messages] == ["jan.kowalski2@example.org"]
+
+
+def test_a_refused_connection_is_a_temporary_failure(settings, signed):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+    with SmtpEmailChannel() as channel, pytest.raises(TemporaryFailure, match="unavailable"):
+        channel.send(outgoing(1))
+
+
+def test_a_server_that_never_answers_is_a_temporary_failure(settings, signed):
+    with socket.socket() as silent:  # accepts connections, never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+        settings.EMAIL_TIMEOUT = 0.3
+        with SmtpEmailChannel() as channel, pytest.raises(TemporaryFailure):
+            channel.send(outgoing(1))
+
+
+# --- what the channel refuses to write ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "exception"),
+    [
+        ({"headers": {"X-Campaign": "1\r\nBcc: someone@example.org"}}, TechnicalFailure),
+        ({"headers": {"Content-Type": "text/html"}}, TechnicalFailure),
+        ({"headers": {"Subject": "other"}}, TechnicalFailure),
+        ({"reference": "1>\r\nBcc: x@example.org"}, TechnicalFailure),
+        ({"unsubscribe_url": "https://x.example/u/>, <mailto:evil@example.org"}, TechnicalFailure),
+        ({"to": "a@example.org, b@example.org"}, PermanentFailure),
+        ({"to": "no-address"}, PermanentFailure),
+    ],
+)
+def test_header_injection_and_bad_addresses_are_refused_before_sending(
+    smtp, signed, overrides, exception
+):
+    with SmtpEmailChannel() as channel, pytest.raises(exception):
+        channel.send(outgoing(1, **overrides))
+    assert smtp.messages == []
+
+
+def test_extra_headers_go_outside_the_signed_part(smtp, signed, pki):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(5, headers={"X-Gmina-Campaign": "wiosna-2026"}))
+    raw = smtp.messages[0].data
+    assert parse(raw)["X-Gmina-Campaign"] == "wiosna-2026"
+    assert openssl_verify(raw, pki.ca_path)[0]
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_a_key_that_is_not_the_certificates_is_refused(signed, pki):
+    other_key, _ = make_signer(pki.ca_key, pki.ca_cert, FROM)
+    from tests.fakes.smime import _pem_key
+
+    signed.MESSAGING_SMIME_KEY = _pem_key(other_key)
+    with pytest.raises(ImproperlyConfigured, match="does not belong"):
+        SmtpEmailChannel()
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (("MESSAGING_SMIME_KEY",), "needs both"),
+        (("MESSAGING_DKIM_SELECTOR",), "DKIM needs"),
+    ],
+)
+def test_half_configured_signing_is_refused(signed, names, message):
+    for name in names:
+        setattr(signed, name, "")
+    with pytest.raises(ImproperlyConfigured, match=message):
+        SmtpEmailChannel()
+
+
+def test_an_unreadable_certificate_path_says_which_setting(signed):
+    signed.MESSAGING_SMIME_CERTIFICATE = "/nonexistent/cert.pem"
+    with pytest.raises(ImproperlyConfigured, match="MESSAGING_SMIME_CERTIFICATE"):
+        SmtpEmailChannel()
+
+
+def test_a_certificate_for_another_address_is_logged(signed, pki, caplog):
+    key, cert = make_signer(pki.ca_key, pki.ca_cert, "someone-else@example.org", eku=False)
+    from tests.fakes.smime import _pem_cert, _pem_key
+
+    signed.MESSAGING_SMIME_CERTIFICATE = _pem_cert(cert)
+    signed.MESSAGING_SMIME_KEY = _pem_key(key)
+    with caplog.at_level(logging.WARNING, logger="messaging.channels.email"):
+        SmtpEmailChannel()
+    assert f"{FROM} is not an rfc822Name" in caplog.text
+
+
+# --- robustness -------------------------------------------------------------------------------
+
+
+def test_500_messages_through_one_connection_each_arrives_signed_once(smtp, signed, pki):
+    signed.MESSAGING_DKIM_DOMAIN = ""  # S/MIME alone here; DKIM is covered above
+    signed.MESSAGING_DKIM_SELECTOR = signed.MESSAGING_DKIM_KEY = ""
+    with SmtpEmailChannel() as channel:
+        for n in range(500):
+            channel.send(outgoing(n, text=f"Wiadomość numer {n}.\n", html=""))
+    assert len(smtp.messages) == 500
+    assert smtp.connections == 1
+    signer = pki.signer_cert.public_bytes(serialization.Encoding.DER)
+    for n, received in enumerate(smtp.messages):
+        message = parse(received.data)
+        assert message["Message-ID"] == f"<gmina.{n}@przykladowo.example>"
+        assert message.get_content_type() == "multipart/signed"
+        content, signature = message.get_payload()  # exactly two parts: content, signature
+        assert content_of(content) == f"Wiadomość numer {n}.\n"
+        assert received.data.count(b"Content-Type: application/x-pkcs7-signature") == 1
+        [certificate] = pkcs7.load_der_pkcs7_certificates(signature.get_content())
+        assert certificate.public_bytes(serialization.Encoding.DER) == signer
+    # openssl verifies every tenth message (one process each, so not all 500).
+    for n in range(0, 500, 10):
+        verified, output = openssl_verify(smtp.messages[n].data, pki.ca_path)
+        assert verified, (n, output)
