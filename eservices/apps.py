@@ -7,3 +7,7 @@ class EservicesConfig(AppConfig):
 
     name = "eservices"
     verbose_name = _("E-services")
+
+    def ready(self) -> None:
+        # The login signals feed the residents' activity log.
+        from . import activity  # noqa: F401

@@ -66,6 +66,23 @@ RATE_TABLES_EDIT = (
     "eservices.delete_remindercostrate",
 )
 
+# Residents' accounts in the admin: accounts created at the counter ("add"), link requests
+# decided, account links and proxies managed; the activity log read. Clerks never get the
+# user permissions (those would open the staff user admin).
+RESIDENTS_MANAGE = (
+    "eservices.view_residentaccount",
+    "eservices.add_residentaccount",
+    "eservices.change_residentaccount",
+    "eservices.view_linkrequest",
+    "eservices.change_linkrequest",
+    "eservices.view_accountlink",
+    "eservices.change_accountlink",
+    "eservices.view_mandate",
+    "eservices.add_mandate",
+    "eservices.change_mandate",
+    "eservices.view_accountevent",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         name=EDITORS,
@@ -102,7 +119,7 @@ ROLES: tuple[Role, ...] = (
         name=CLERKS,
         description="Serve residents: accounts, links, proxies, receivables, campaigns.",
         # Clerks see residents through the e-services views, not Wagtail's staff user admin.
-        permissions=(ACCESS_ADMIN, *RECEIVABLES_VIEW, *TAXPAYER_GROUPS_EDIT),
+        permissions=(ACCESS_ADMIN, *RECEIVABLES_VIEW, *TAXPAYER_GROUPS_EDIT, *RESIDENTS_MANAGE),
     ),
     Role(
         name=ADMINISTRATORS,
@@ -138,6 +155,7 @@ ROLES: tuple[Role, ...] = (
             *RATE_TABLES_EDIT,
             # Import history with the errors of each batch (read-only).
             "eservices.view_importbatch",
+            *RESIDENTS_MANAGE,
         ),
     ),
 )

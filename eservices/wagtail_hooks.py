@@ -12,8 +12,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from . import admin_views
+from . import activity, admin_views
 from .account_panels import ACCOUNT_PANEL_HOOK, AccountPanel
+from .admin_accounts import ResidentsViewSetGroup
+from .models import AccountLink, LinkRequest, Mandate
 from .staff_security import hooks as staff_security_hooks  # noqa: F401 - registers the 2FA views
 from .viewsets import (
     READ_ONLY_MODELS,
@@ -69,3 +71,61 @@ def dues_account_panel(request):
         order=20,
         anchor="naleznosci",
     )
+
+
+@hooks.register(ACCOUNT_PANEL_HOOK)
+def my_data_account_panel(request):
+    return AccountPanel(
+        title=_("My data"),
+        template="eservices/account/my_data_panel.html",
+        order=10,
+        anchor="moje-dane",
+    )
+
+
+@hooks.register(ACCOUNT_PANEL_HOOK)
+def links_account_panel(request):
+    user = request.user
+    return AccountPanel(
+        title=_("Whose dues you see"),
+        template="eservices/account/links_panel.html",
+        context={
+            "own": list(AccountLink.objects.active().filter(user=user).select_related("taxpayer")),
+            "mandates": list(
+                Mandate.objects.in_force().filter(proxy=user).select_related("taxpayer")
+            ),
+            "requests": list(LinkRequest.objects.filter(user=user)[:10]),
+        },
+        order=15,
+        anchor="powiazania",
+    )
+
+
+@hooks.register(ACCOUNT_PANEL_HOOK)
+def activity_account_panel(request):
+    return AccountPanel(
+        title=_("Account activity"),
+        template="eservices/account/activity_panel.html",
+        context={"events": activity.recent(request.user)},
+        order=90,
+        anchor="aktywnosc",
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_residents_viewsets():
+    return ResidentsViewSetGroup()
+
+
+@hooks.register("register_log_actions")
+def register_account_log_actions(actions):
+    actions.register_action(
+        "eservices.initial_password", _("Issue initial password"), _("Initial password issued")
+    )
+    actions.register_action(
+        "eservices.link_request.approve", _("Approve link request"), _("Link request approved")
+    )
+    actions.register_action(
+        "eservices.link_request.reject", _("Reject link request"), _("Link request rejected")
+    )
+    actions.register_action("eservices.unlink", _("Unlink account"), _("Account unlinked"))

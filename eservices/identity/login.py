@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from eservices import crypto
+from eservices.activity import LOGIN_METHOD_ATTR
 from eservices.models import AccountLink, ExternalIdentity, Taxpayer
 
 from .saml import Identity
@@ -85,6 +86,7 @@ def complete_login(request: HttpRequest, identity: Identity):
     # login() cycles the session key (new session token, ASVS 7.2.4) and keeps nothing of the
     # anonymous session's authentication state.
     request.session.cycle_key()
+    setattr(request, LOGIN_METHOD_ATTR, LOGIN_METHOD)  # for the activity log
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[LOGIN_METHOD_SESSION_KEY] = LOGIN_METHOD
     request.session[SLO_SESSION_KEY] = {

@@ -80,12 +80,15 @@ def _form_action_csp(sso_url: str) -> str:
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
-    """Build a signed AuthnRequest, remember its ID in the session, POST it to the node."""
+    """Build a signed AuthnRequest, remember its ID in the session, POST it to the node.
+
+    The login page's button POSTs here (with its CSRF token); a plain link GETs.
+    """
     cfg = get_config()
     authn = saml.build_authn_request(cfg)
-    next_url = request.GET.get("next", "")
+    next_url = request.POST.get("next", "") or request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -1,6 +1,8 @@
-from .accounts import User, UserManager
+from .accounts import ResidentAccount, User, UserManager
+from .activity import AccountEvent
 from .identity import ExternalIdentity
 from .integration import DomainSystem, ImportBatch, OutboundEvent
+from .linking import LinkRequest
 from .receivables import (
     Installment,
     InterestRate,
@@ -15,6 +17,7 @@ from .receivables import (
 from .taxpayers import AccountLink, Mandate, Taxpayer, TaxpayerGroup
 
 __all__ = [
+    "AccountEvent",
     "AccountLink",
     "DomainSystem",
     "ExternalIdentity",
@@ -24,11 +27,13 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerParty",
+    "LinkRequest",
     "Mandate",
     "NoInterestThreshold",
     "OutboundEvent",
     "ReceivableType",
     "ReminderCostRate",
+    "ResidentAccount",
     "TaxedObject",
     "Taxpayer",
     "TaxpayerGroup",
