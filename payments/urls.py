@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_transfer
 
 app_name = "payments"
 
@@ -20,4 +20,9 @@ urlpatterns: list = [
         name="confirmation",
     ),
     path("platnosci/demo/<str:token>/", views.demo_gateway_page, name="demo_gateway"),
+    path(
+        "platnosci/<int:taxpayer_pk>/przelew/",
+        views_transfer.transfer_form,
+        name="transfer_form",
+    ),
 ]

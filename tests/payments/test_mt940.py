@@ -25,6 +25,13 @@ def nrb(sort_code: str, account: str) -> str:
     return f"{98 - int(bban + '252100') % 97:02d}{bban}"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    # Reasons are asserted in English here; test_the_message_is_translated checks Polish.
+    with translation.override("en"):
+        yield
+
+
 def test_helper_builds_the_expected_numbers():
     assert nrb("10201026", "0000000100004711") == VIRTUAL
     assert nrb("11402004", "0000350230599137") == PAYER
@@ -203,9 +210,9 @@ def test_missing_tags(tag):
 
 
 def test_entries_outside_the_balances_and_two_statements():
-    moved = PKO.replace(":60F:C260115PLN1000,00\n", "").replace(":20:MT940\n", ":20:MT940\n")
-    moved = moved.replace(":28C:00012\n", ":28C:00012\n:61:2601150115C1,00NTRFNONREF\n", 1)
-    moved = moved.replace(":61:2601150115C1,00NTRFNONREF\n", "", 0)
+    early = PKO.replace(":28C:00012\n", ":28C:00012\n:61:2601150115C1,00NTRFNONREF\n", 1)
+    error = _error(early)
+    assert error.line_no == 4 and "before the opening balance" in error.reason
     text = PKO.replace(":86:Opłata", ":62F:C260116PLN1100,50\n:86:Opłata")
     assert "after the closing balance" in _error(text).reason
     two = PKO.replace("-\n", "") + PKO
