@@ -30,9 +30,10 @@ def mt940_generator():
 
 
 def start_payment(resident, gateway: str = "demo", choices=None) -> Payment:
+    from django.utils import timezone
+
     from eservices import access
     from eservices.dues import dues
-    from django.utils import timezone
 
     result = dues(access.ledgers_for(resident.user, resident.taxpayer), timezone.localdate())
     selection = checkout.select(result, choices or [f"arrears-{resident.ledger.pk}"])
