@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import threading
 
 import requests
 from django.conf import settings
@@ -19,16 +20,31 @@ TIMEOUT = (5, 20)  # connect, read (seconds)
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
+_sessions: dict[tuple[str, str], requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def _session(base_url: str, token: str) -> requests.Session:
+    """One keep-alive session per API and token in this process: the outbox builds a channel per
+    message, and a TLS handshake per SMS would cost more than the request."""
+    with _sessions_lock:
+        session = _sessions.get((base_url, token))
+        if session is None:
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            session.headers["Accept"] = "application/json"
+            _sessions[(base_url, token)] = session
+        return session
+
+
 class OperatorApi:
-    """One HTTPS session (connection reuse) to an operator's API."""
+    """HTTPS to an operator's API over a shared keep-alive session."""
 
     def __init__(self, base_url: str, token: str, name: str) -> None:
         self.token = token
         self.base_url = base_url.rstrip("/")
         self.name = name
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-        self.session.headers["Accept"] = "application/json"
+        self.session = _session(self.base_url, token)
 
     def post(self, path: str, *, json_body: dict | None = None, form: dict | None = None) -> dict:
         """The JSON reply; network trouble, 429 and 5xx are `TemporaryFailure`."""
