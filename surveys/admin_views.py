@@ -127,7 +127,7 @@ class SurveyResultsView(
             f"answer:{key}" for key, _label in self.answer_columns
         ]
         self.list_export = self.export_keys
-        self.export_headings = {key: label for key, label in fixed} | {
+        self.export_headings = dict(fixed) | {
             f"answer:{key}": label for key, label in self.answer_columns
         }
 

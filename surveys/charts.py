@@ -25,7 +25,9 @@ BAR_COLOUR = "#1d4f91"  # 8.7:1 against white
 BLANK_COLOUR = "#595959"
 
 
-def bar_chart(chart_id: str, title: str, description: str, rows: Sequence[OptionCount]) -> SafeString:
+def bar_chart(
+    chart_id: str, title: str, description: str, rows: Sequence[OptionCount]
+) -> SafeString:
     """An SVG bar chart of ``rows``; ``chart_id`` makes the title and desc ids unique."""
     row_height = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
     height = max(row_height * len(rows), row_height) + 8
@@ -57,5 +59,5 @@ def bar_chart(chart_id: str, title: str, description: str, rows: Sequence[Option
                 BAR_MAX + 10, y + LABEL_HEIGHT + 15, value,
             )
         )  # fmt: skip
-    parts.append(mark_safe("</svg>"))  # noqa: S308 - a constant
+    parts.append(mark_safe("</svg>"))
     return mark_safe("".join(escape(p) if not hasattr(p, "__html__") else p for p in parts))  # noqa: S308 - every part is escaped by format_html

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class QuestionType(models.TextChoices):
     SINGLE_CHOICE = "radio", _("Single choice")
     MULTIPLE_CHOICE = "checkboxes", _("Multiple choice")
-    SCALE = "scale", _("Scale 1–5")
+    SCALE = "scale", _("Scale 1 to 5")
     SHORT_TEXT = "singleline", _("Short text")
     LONG_TEXT = "multiline", _("Long text")
     DATE = "date", _("Date")

@@ -70,9 +70,7 @@ class SurveyQuestion(AbstractFormField):
     """One question: the form builder's field with our own set of types."""
 
     page = ParentalKey("SurveyPage", on_delete=models.CASCADE, related_name="form_fields")
-    field_type = models.CharField(
-        _("question type"), max_length=16, choices=QuestionType.choices
-    )
+    field_type = models.CharField(_("question type"), max_length=16, choices=QuestionType.choices)
     field_type.required_on_save = True
 
     panels = [
@@ -268,7 +266,7 @@ class SurveyResponse(models.Model):
 
 
 class SurveyParticipation(models.Model):
-    """"This account has answered this survey" – nothing else, and no time (see module doc)."""
+    """ "This account has answered this survey" – nothing else, and no time (see module doc)."""
 
     page = models.ForeignKey(SurveyPage, on_delete=models.CASCADE, related_name="participations")
     user = models.ForeignKey(

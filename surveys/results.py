@@ -73,7 +73,9 @@ def _as_list(value) -> list[str]:
 
 
 def summarise(
-    page: SurveyPage, responses: QuerySet[SurveyResponse] | Iterable[SurveyResponse], search: str = ""
+    page: SurveyPage,
+    responses: QuerySet[SurveyResponse] | Iterable[SurveyResponse],
+    search: str = "",
 ) -> list[QuestionResult]:
     """Per question of ``page``: counts and percentages, or the text answers (``search``ed)."""
     answers = [r.answers for r in responses]
@@ -89,10 +91,14 @@ def summarise(
             counts = Counter(value for values in given for value in set(values))
             known = question.choice_list
             labels = known + sorted(set(counts) - set(known))  # answers to edited options
-            result.options = [OptionCount(lbl, counts[lbl], percent(counts[lbl], total)) for lbl in labels]
+            result.options = [
+                OptionCount(lbl, counts[lbl], percent(counts[lbl], total)) for lbl in labels
+            ]
             if total - answered and not question.required:
                 result.options.append(
-                    OptionCount(_("No answer"), total - answered, percent(total - answered, total), True)
+                    OptionCount(
+                        _("No answer"), total - answered, percent(total - answered, total), True
+                    )
                 )
             if question.field_type == QuestionType.SCALE and answered:
                 points = sum(int(values[0]) for values in given if values)
