@@ -10,12 +10,13 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import activity, admin_views
 from .account_panels import ACCOUNT_PANEL_HOOK, AccountPanel
 from .admin_accounts import ResidentsViewSetGroup
-from .models import AccountLink, LinkRequest, Mandate
+from .models import AccountLink, LinkRequest, Mandate, ResidentAccount
 from .staff_security import hooks as staff_security_hooks  # noqa: F401 - registers the 2FA views
 from .viewsets import (
     READ_ONLY_MODELS,
@@ -26,6 +27,10 @@ from .viewsets import (
 
 for _model in READ_ONLY_MODELS:
     register_permission_policy(_model, ReadOnlyPermissionPolicy(_model))
+# A proxy of User: its own permissions, not the user admin's (which the registry would inherit).
+register_permission_policy(
+    ResidentAccount, ModelPermissionPolicy(ResidentAccount), exact_class=True
+)
 
 
 @hooks.register("register_admin_viewset")
