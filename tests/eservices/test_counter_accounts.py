@@ -1,4 +1,4 @@
-"""Accounts created at the counter (seed 000): verified identity, initial password, forced change."""
+"""Accounts created at the counter (seed 000): verification, initial password, forced change."""
 
 from __future__ import annotations
 
