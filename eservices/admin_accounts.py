@@ -334,7 +334,8 @@ class LinkRequestViewSet(ModelViewSet):
     menu_order = 20
     inspect_view_enabled = True
     inspect_view_class = LinkRequestInspectView
-    form_fields = ["note"]  # no add or edit routes: decisions go through DecideLinkRequestView
+    # The edit form only annotates; decisions go through DecideLinkRequestView (`linking`).
+    form_fields = ["note"]
     add_view_enabled = False
     copy_view_enabled = False
     search_fields = ["code", "name", "user__email"]
@@ -363,10 +364,8 @@ class LinkRequestViewSet(ModelViewSet):
     ]
 
     def get_urlpatterns(self):
-        # Decisions go through `linking`, not the generic edit form.
-        patterns = [p for p in super().get_urlpatterns() if p.name not in {"edit", "delete"}]
         return [
-            *patterns,
+            *super().get_urlpatterns(),
             path("decide/<int:pk>/", DecideLinkRequestView.as_view(), name="decide"),
         ]
 
@@ -410,7 +409,8 @@ class AccountLinkViewSet(ModelViewSet):
     menu_order = 30
     inspect_view_enabled = True
     inspect_view_class = AccountLinkInspectView
-    form_fields = ["revoked_at"]  # no add or edit routes: links come from decided requests
+    # Links come from decided requests; unlinking goes through UnlinkView (`linking`).
+    form_fields = ["revoked_at"]
     add_view_enabled = False
     copy_view_enabled = False
     search_fields = [
@@ -433,8 +433,10 @@ class AccountLinkViewSet(ModelViewSet):
     inspect_view_fields = ["user", "taxpayer", "method", "linked_by", "linked_at", "revoked_at"]
 
     def get_urlpatterns(self):
-        patterns = [p for p in super().get_urlpatterns() if p.name not in {"edit", "delete"}]
-        return [*patterns, path("unlink/<int:pk>/", UnlinkView.as_view(), name="unlink")]
+        return [
+            *super().get_urlpatterns(),
+            path("unlink/<int:pk>/", UnlinkView.as_view(), name="unlink"),
+        ]
 
     def get_permissions_to_register(self):
         return (
@@ -560,9 +562,6 @@ class MandateViewSet(ModelViewSet):
 
     def get_permissions_to_register(self):
         return super().get_permissions_to_register().exclude(codename="delete_mandate")
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name != "delete"]
 
 
 class ResidentsViewSetGroup(ViewSetGroup):
