@@ -337,8 +337,8 @@ MESSAGING_SMS_REPORT_URL = env("MESSAGING_SMS_REPORT_URL", "")
 # only by eservices.cases.views, which checks that the file belongs to the resident asking.
 CASES_PRIVATE_ROOT = Path(env("CASES_PRIVATE_ROOT", str(BASE_DIR / "var" / "cases")))
 STORAGES["cases_private"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(CASES_PRIVATE_ROOT), "base_url": None},
+    "BACKEND": "eservices.cases.storage.PrivateFileSystemStorage",
+    "OPTIONS": {"location": str(CASES_PRIVATE_ROOT)},
 }
 CASES_ATTACHMENT_MAX_BYTES = int(env("CASES_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 CASES_ATTACHMENT_MAX_FILES = 5

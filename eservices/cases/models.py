@@ -229,8 +229,13 @@ class CasePage(Page):
         return self.summary
 
     def folded_text(self) -> str:
-        """Title, code and text without diacritics (`home.search`)."""
-        parts = [self.title, self.form_code, self.summary, strip_tags(self.description)]
+        """Title, code and text without diacritics (`home.search`).
+
+        The form code is also written with spaces ("DT 1"): PostgreSQL's parser reads "DT-1" as
+        "dt" and the number "-1", while queries are split at hyphens into "dt" and "1".
+        """
+        code = self.form_code.replace("-", " ")
+        parts = [self.title, code, self.summary, strip_tags(self.description)]
         return fold(" ".join(p for p in parts if p))
 
     def clean(self) -> None:

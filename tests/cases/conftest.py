@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.storage import storages
 from wagtail.models import Page, Site
 
-from eservices.cases.models import CaseCatalogPage, CaseFormField, CasePage, Category, Department
+from eservices.cases.models import (
+    CaseAttachment,
+    CaseCatalogPage,
+    CaseFormField,
+    CasePage,
+    Category,
+    Department,
+)
 from tests.eservices import factories as f
 from tests.eservices.conftest import login_verified
 
 
 @pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
+def private_storage(settings, tmp_path, monkeypatch):
     """Attachments go to a temporary private directory, far from MEDIA_ROOT."""
     root = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
         "cases_private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
+            "BACKEND": "eservices.cases.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(root)},
         },
     }
+    # The field resolved its storage when the model was defined; point it at the new one.
+    monkeypatch.setattr(
+        CaseAttachment._meta.get_field("file"), "storage", storages["cases_private"]
+    )
     return root
 
 
