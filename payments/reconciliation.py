@@ -41,7 +41,6 @@ from eservices.booking import book_payment
 from eservices.integration.outbox import record_event
 from eservices.models import Ledger, Taxpayer
 
-from . import mt940
 from .models import BankStatement, Payment, PaymentEvent, StatementLine
 from .signals import payment_booked
 from .transitions import log_event, move
@@ -100,6 +99,9 @@ def line_key(account: str, line, occurrence: int) -> str:
 
 def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportResult:
     """Import and reconcile one MT940 file (see the module docstring)."""
+    # Imported here: the parser pulls in the mt-940 library, which only imports need.
+    from . import mt940
+
     digest = hashlib.sha256(data).hexdigest()
     existing = BankStatement.objects.filter(file_hash=digest).first()
     if existing is not None:
