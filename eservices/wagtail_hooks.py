@@ -18,6 +18,7 @@ from .account_panels import ACCOUNT_PANEL_HOOK, AccountPanel
 from .admin_accounts import ResidentsViewSetGroup
 from .models import AccountLink, LinkRequest, Mandate, ResidentAccount
 from .staff_security import hooks as staff_security_hooks  # noqa: F401 - registers the 2FA views
+from .staff_sso import hooks as staff_sso_hooks  # noqa: F401 - registers its log action
 from .viewsets import (
     READ_ONLY_MODELS,
     RECEIVABLES_MENU_HOOK,

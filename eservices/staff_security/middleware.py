@@ -34,6 +34,7 @@ def _exempt_prefixes() -> tuple[str, ...]:
         reverse("wagtailadmin_javascript_catalog"),
         reverse("staff_security:enrol"),
         reverse("staff_security:verify"),
+        "/admin/sso/",  # single sign-on signs in; verification follows on the next admin page
         settings.STATIC_URL,
     )
 

@@ -120,3 +120,11 @@ def render_account_panel(context: template.Context, panel) -> str:
 
     request = context.get("request")
     return render_to_string(panel.template, dict(panel.context), request=request)
+
+
+@register.simple_tag
+def staff_sso_enabled() -> bool:
+    """Whether the staff sign-in page offers single sign-on (eservices.staff_sso)."""
+    from eservices.staff_sso.config import is_enabled
+
+    return is_enabled()
