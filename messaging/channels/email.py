@@ -311,7 +311,13 @@ def _recipient(address: str) -> str:
         raise PermanentFailure(f"invalid domain in {address!r}") from exc
 
 
+# Control characters and line/paragraph separators: a header value cannot carry them safely
+# (form feed, U+2028 … read as line breaks or dropped by some parsers), so they become spaces.
+_UNSAFE_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _header(name: str, value: str) -> bytes:
+    value = _UNSAFE_IN_HEADER.sub(" ", value)
     if value.isascii() and len(name) + len(value) < 990:
         return f"{name}: {value}\r\n".encode("ascii")
     encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")

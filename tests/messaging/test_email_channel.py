@@ -15,6 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from messaging.channels import get_email_channel
 from messaging.channels.base import (
@@ -302,6 +305,12 @@ def test_header_injection_and_bad_addresses_are_refused_before_sending(
     assert smtp.messages == []
 
 
+def test_control_characters_in_the_subject_become_spaces(smtp, signed):
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(1, subject="Termin\x0cpłatności\u2028mija\x00dziś"))
+    assert parse(smtp.messages[0].data)["Subject"] == "Termin płatności mija dziś"
+
+
 def test_extra_headers_go_outside_the_signed_part(smtp, signed, pki):
     with SmtpEmailChannel() as channel:
         channel.send(outgoing(5, headers={"X-Gmina-Campaign": "wiosna-2026"}))
@@ -378,3 +387,34 @@ def test_500_messages_through_one_connection_each_arrives_signed_once(smtp, sign
     for n in range(0, 500, 10):
         verified, output = openssl_verify(smtp.messages[n].data, pki.ca_path)
         assert verified, (n, output)
+
+
+# --- any text survives signing and transport ---------------------------------------------------
+
+awkward_text = st.lists(
+    st.sampled_from([*"abcżółćęśąźńŁ .,-=\t\r\n€😀", "From ", ".\n", " \n", "=\n", "\r\n"]),
+    max_size=300,
+).map("".join)
+
+
+@hypothesis_settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=awkward_text,
+    subject=st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=120
+    ),
+)
+def test_any_text_and_subject_arrive_intact_and_verified(smtp, signed, pki, text, subject):
+    before = len(smtp.messages)
+    with SmtpEmailChannel() as channel:
+        channel.send(outgoing(1, text=text, subject=subject, html=""))
+    raw = smtp.messages[before].data
+    message = parse(raw)
+    assert str(message["Subject"] or "").strip() == subject.strip()
+    content, _signature = message.get_payload()
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert content_of(content) == expected
+    verified, output = openssl_verify(raw, pki.ca_path)
+    assert verified, output
