@@ -303,7 +303,8 @@ PRZELEWY24 = {
 MESSAGING_SMS_PROVIDER = env("MESSAGING_SMS_PROVIDER", "console")
 if MESSAGING_SMS_PROVIDER not in {"console", "serwersms", "smsapi"}:
     raise ImproperlyConfigured(
-        f"MESSAGING_SMS_PROVIDER must be console, serwersms or smsapi, not {MESSAGING_SMS_PROVIDER!r}"
+        "MESSAGING_SMS_PROVIDER must be console, serwersms or smsapi, "
+        f"not {MESSAGING_SMS_PROVIDER!r}"
     )
 # Email of campaigns and reminders (messaging.channels.email). The From header; the envelope
 # sender may carry the outbox reference for bounce matching ("bounces+{reference}@…", VERP).
@@ -322,6 +323,17 @@ MESSAGING_DKIM_KEY = env("MESSAGING_DKIM_KEY", "")
 # SMS operators (PROTOCOLS.md §9). The sender name must be registered with the operator
 # (at most 11 characters, no diacritics); empty sends SerwerSMS ECO+ from a random number.
 MESSAGING_SMS_SENDER = env("MESSAGING_SMS_SENDER", "")
+_sender = MESSAGING_SMS_SENDER or ""
+if _sender and not (
+    len(_sender) <= 11
+    and all(c.isascii() and (c.isalnum() or c in " .-") for c in _sender)
+    and any(c.isalpha() for c in _sender)
+    and not any(_sender[i : i + 4].isdigit() for i in range(len(_sender) - 3))
+):
+    raise ImproperlyConfigured(
+        "MESSAGING_SMS_SENDER must be a registered sender name: at most 11 characters without "
+        "diacritics, at least one letter, at most 3 digits in a row."
+    )
 MESSAGING_SMS_TEST_MODE = env_bool("MESSAGING_SMS_TEST_MODE", False)  # operator accepts, sends none
 MESSAGING_SERWERSMS_TOKEN = env("MESSAGING_SERWERSMS_TOKEN", "")
 MESSAGING_SERWERSMS_URL = env("MESSAGING_SERWERSMS_URL", "https://api2.serwersms.pl")

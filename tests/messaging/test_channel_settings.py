@@ -35,6 +35,7 @@ CASES: dict[str, dict[str, str]] = {
     "no_callback_token": {"MESSAGING_SMS_PROVIDER": "smsapi", "MESSAGING_SMSAPI_TOKEN": "t"},
     "unknown_provider": {"MESSAGING_SMS_PROVIDER": "carrier-pigeon"},
     "certificate_without_key": {"MESSAGING_SMIME_CERTIFICATE": "/run/secrets/cert.pem"},
+    "sender_with_diacritics": {"MESSAGING_SMS_SENDER": "UG Kłodawa"},
     "dkim_without_key": {"MESSAGING_DKIM_DOMAIN": "gmina.example", "MESSAGING_DKIM_SELECTOR": "s"},
 }
 
@@ -89,6 +90,7 @@ def test_a_configured_operator_passes_check_deploy(outcomes):
         ("unknown_provider", "MESSAGING_SMS_PROVIDER must be console, serwersms or smsapi"),
         ("certificate_without_key", "S/MIME needs both"),
         ("dkim_without_key", "DKIM needs"),
+        ("sender_with_diacritics", "MESSAGING_SMS_SENDER must be a registered sender name"),
     ],
 )
 def test_half_configured_channels_refuse_to_start(outcomes, case, message):
