@@ -54,6 +54,28 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# A link's token is moved into the session and the browser sent on to the same address with
+# this in its place (as Django's own reset view does): the page with the form then carries no
+# token that a Referer header or the history could leak, and its POST keeps a normal Origin.
+HIDDEN_TOKEN = "-"  # noqa: S105 - a placeholder, not a secret
+
+
+def _token_of(request: HttpRequest, purpose: str, token: str) -> tuple[str, HttpResponse | None]:
+    """The token to use, or a redirect that hides it from the address bar first."""
+    key = f"eservices:token:{purpose}"
+    if token != HIDDEN_TOKEN:
+        if request.method == "POST":
+            return token, None
+        request.session[key] = token
+        hidden = request.path.replace(f"/{token}/", f"/{HIDDEN_TOKEN}/")
+        return token, _no_referrer(redirect(hidden))
+    return request.session.get(key, ""), None
+
+
+def _forget_token(request: HttpRequest, purpose: str) -> None:
+    request.session.pop(f"eservices:token:{purpose}", None)
+
+
 # --- Registration -------------------------------------------------------------------------------
 @require_GET
 def register_choice(request: HttpRequest) -> HttpResponse:
@@ -97,6 +119,9 @@ def data_notice(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks to confirm (mail scanners open links), POST activates."""
+    token, hide = _token_of(request, "activation", token)
+    if hide is not None:
+        return hide
     if request.method == "GET":
         try:
             user, _extra = tokens.ACTIVATION.check(token)
@@ -104,11 +129,12 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
                 raise tokens.TokenError("used")
         except tokens.TokenError as error:
             return _token_error(request, error)
-        return _no_referrer(render(request, "eservices/registration/activate.html"))
+        return render(request, "eservices/registration/activate.html")
     try:
         registration.activate(request, token)
     except tokens.TokenError as error:
         return _token_error(request, error)
+    _forget_token(request, "activation")
     messages.success(request, _("Your account is active. You can log in now."))
     return redirect("eservices:login")
 
@@ -123,13 +149,13 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             request, form.cleaned_data["email"], form.cleaned_data["identifier"]
         )
         return redirect("eservices:password_reset_sent")
-    return _no_referrer(
-        render(
-            request,
-            "eservices/password/reset_request.html",
-            {"form": form},
-            status=400 if request.method == "POST" else 200,
-        )
+    # No "no-referrer" here: Chromium then sends "Origin: null" with the form's POST, which
+    # the CSRF check refuses. The site-wide "same-origin" policy keeps the page to itself.
+    return render(
+        request,
+        "eservices/password/reset_request.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -142,6 +168,9 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
     again = "eservices:password_reset"
+    token, hide = _token_of(request, "password-reset", token)
+    if hide is not None:
+        return hide
     try:
         user = credentials.check_reset_token(token)
     except tokens.TokenError as error:
@@ -152,6 +181,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
             credentials.reset_password(request, token, form.cleaned_data["password1"])
         except tokens.TokenError as error:  # used by a double click in the meantime
             return _token_error(request, error, again_url=again)
+        _forget_token(request, "password-reset")
         messages.success(
             request,
             _(
@@ -160,13 +190,11 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
             ),
         )
         return redirect("eservices:login")
-    return _no_referrer(
-        render(
-            request,
-            "eservices/password/reset_confirm.html",
-            {"form": form},
-            status=400 if request.method == "POST" else 200,
-        )
+    return render(
+        request,
+        "eservices/password/reset_confirm.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -233,6 +261,9 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    token, hide = _token_of(request, "email-change", token)
+    if hide is not None:
+        return hide
     if request.method == "GET":
         try:
             owner, extra = tokens.EMAIL_CHANGE.check(token)
@@ -240,9 +271,7 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
                 raise tokens.TokenError("invalid")
         except tokens.TokenError as error:
             return _token_error(request, error)
-        return _no_referrer(
-            render(request, "eservices/account/email_confirm.html", {"new_email": extra["new"]})
-        )
+        return render(request, "eservices/account/email_confirm.html", {"new_email": extra["new"]})
     try:
         _old, new = credentials.confirm_email_change(request, request.user, token)
     except tokens.TokenError as error:
@@ -250,6 +279,7 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except credentials.EmailTaken:
         messages.error(request, _("This address is already used by another account."))
         return redirect("eservices:account")
+    _forget_token(request, "email-change")
     messages.success(request, _("Your email address is now %(email)s.") % {"email": new})
     return redirect("eservices:account")
 

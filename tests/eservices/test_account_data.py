@@ -56,7 +56,7 @@ def test_email_change_takes_effect_only_after_confirmation(client, person):
     notice = last_mail_to("ola@example.pl")
     assert "nowy@example.pl" in notice.body
     path = link_in(last_mail_to("nowy@example.pl"))
-    assert client.get(path).status_code == 200
+    assert client.get(path, follow=True).status_code == 200
     assert client.post(path).status_code == 302
     person.refresh_from_db()
     assert person.email == "nowy@example.pl"
