@@ -108,6 +108,8 @@ class SurveyResultsView(
         responses = self.survey.responses.order_by("submitted_on", "id")
         if group := self.filters.get("group"):
             responses = responses.filter(taxpayer_groups=group)
+        if user_group := self.filters.get("user_group"):
+            responses = responses.filter(user_groups=user_group)
         if date_from := self.filters.get("date_from"):
             responses = responses.filter(submitted_on__gte=date_from)
         if date_to := self.filters.get("date_to"):
@@ -162,15 +164,17 @@ class SurveyResultsView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         responses = list(self.get_queryset())
-        group = self.filters.get("group")
-        size = audience_size(
-            self.survey,
-            groups=self.survey.taxpayer_groups.filter(pk=group.pk) if group else None,
-        )
+        # The response rate of one group: its respondents against its accounts.
         total = self.survey.responses.count()
-        counted_for_rate = (
-            self.survey.responses.filter(taxpayer_groups=group).count() if group else total
-        )
+        size, counted_for_rate = audience_size(self.survey), total
+        if group := self.filters.get("group"):
+            chosen = self.survey.taxpayer_groups.filter(pk=group.pk)
+            size = audience_size(self.survey, groups=chosen)
+            counted_for_rate = self.survey.responses.filter(taxpayer_groups=group).count()
+        elif user_group := self.filters.get("user_group"):
+            chosen = self.survey.user_groups.filter(pk=user_group.pk)
+            size = audience_size(self.survey, groups=chosen)
+            counted_for_rate = self.survey.responses.filter(user_groups=user_group).count()
         context.update(
             survey=self.survey,
             form=self.form,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import django.forms
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import FormBuilder, _split_by_newline_or_comma
 
 from eservices.models import TaxpayerGroup
 
-from .enums import QuestionType
+from .enums import Audience, QuestionType
 
 SCALE = [(str(n), str(n)) for n in range(1, 6)]
 
@@ -85,14 +86,30 @@ class ResultsFilterForm(django.forms.Form):
     group = django.forms.ModelChoiceField(
         TaxpayerGroup.objects.none(), required=False, label=_("Taxpayer group")
     )
+    user_group = django.forms.ModelChoiceField(
+        Group.objects.none(), required=False, label=_("User group")
+    )
     date_from = django.forms.DateField(required=False, label=_("From"), widget=DateInput)
     date_to = django.forms.DateField(required=False, label=_("To"), widget=DateInput)
     q = django.forms.CharField(required=False, label=_("Search the text answers"), max_length=100)
 
     def __init__(self, *args, page=None, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = page.taxpayer_groups.all() if page is not None else TaxpayerGroup.objects.none()
+        # Only the kind of group the audience is made of (the other list may hold leftovers).
+        audience = page.audience if page is not None else None
+        groups = (
+            page.taxpayer_groups.all()
+            if audience == Audience.TAXPAYER_GROUPS
+            else TaxpayerGroup.objects.none()
+        )
         self.fields["group"].queryset = groups
         self.fields["group"].empty_label = _("All respondents")
         if not groups.exists():
             del self.fields["group"]
+        user_groups = (
+            page.user_groups.all() if audience == Audience.USER_GROUPS else Group.objects.none()
+        )
+        self.fields["user_group"].queryset = user_groups
+        self.fields["user_group"].empty_label = _("All respondents")
+        if not user_groups.exists():
+            del self.fields["user_group"]

@@ -20,7 +20,8 @@ from .throttle import browser_has_answered, mark_browser, take_ip_slot
 
 def _check_audience(request: HttpRequest, page: SurveyPage) -> HttpResponse | None:
     """A login redirect for visitors, 404 for accounts outside the audience, else None."""
-    if may_answer(request.user, page):
+    # Editors preview a survey whatever its audience (the preview is never a live answer).
+    if getattr(request, "is_preview", False) or may_answer(request.user, page):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("eservices:login"))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
 
 from eservices.account_panels import ACCOUNT_PANEL_HOOK, AccountPanel
 
 from . import admin_views
 from .audience import open_surveys_for
-from .models import SurveyParticipation
+from .models import SurveyPage, SurveyParticipation
 
 
 @hooks.register("register_admin_urls")
@@ -37,6 +38,26 @@ def register_surveys_menu_item():
         icon_name="list-ul",
         order=350,
     )
+
+
+def _results_button(page, user, priority: int):
+    if isinstance(page.specific_deferred, SurveyPage) and admin_views.user_can_view_results(user):
+        yield Button(
+            _("Survey results"),
+            url=reverse("survey_results:results", args=(page.pk,)),
+            icon_name="list-ul",
+            priority=priority,
+        )
+
+
+@hooks.register("register_page_listing_more_buttons")
+def survey_results_listing_button(page, user, next_url=None):
+    yield from _results_button(page, user, priority=45)
+
+
+@hooks.register("register_page_header_buttons")
+def survey_results_header_button(page, user, view_name, next_url=None):
+    yield from _results_button(page, user, priority=62)
 
 
 @hooks.register("register_log_actions")

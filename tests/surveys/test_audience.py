@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import RequestFactory
 from django.utils import timezone
 
 from eservices.models import TaxpayerGroup
@@ -99,3 +100,21 @@ def test_account_page_lists_the_surveys_for_you(client):
     client.force_login(ef.user())
     html = client.get("/konto/").content.decode()
     assert "Remont Lipowej" not in html
+
+
+def test_editors_preview_a_group_survey_they_are_not_in(client, verified_login):
+    from django.contrib.auth.models import Group as AuthGroup
+
+    from eservices.roles import EDITORS
+
+    group, _taxpayer, _member = f.group_with_resident()
+    page = f.survey(audience=Audience.TAXPAYER_GROUPS, groups=[group], title="Podgląd")
+    editor = ef.user(is_staff=True)
+    editor.groups.add(AuthGroup.objects.get(name=EDITORS))
+    verified_login(client, editor)
+    assert client.get(page.url).status_code == 404
+    request = RequestFactory().get("/admin/")
+    request.user = editor
+    preview = page.make_preview_request(request, page.default_preview_mode)
+    assert preview.status_code == 200
+    assert 'name="pora_prac"' in preview.rendered_content

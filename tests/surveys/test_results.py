@@ -220,3 +220,33 @@ def test_public_summary_shows_aggregates_only_after_closing(client):
     page.closes_at = timezone.now() + timedelta(days=1)
     page.save_revision().publish()
     assert client.get(page.url + "wyniki/").status_code == 404
+
+
+def test_user_group_filter_and_rate(client, verified_login):
+    from surveys.responses import submit_response
+
+    council, other = Group.objects.create(name="Rada seniorów"), Group.objects.create(name="MRG")
+    seniors = [ef.user() for _n in range(4)]
+    for user in seniors:
+        user.groups.add(council)
+    youth = ef.user()
+    youth.groups.add(other)
+    page = f.survey(audience=Audience.USER_GROUPS, user_groups=[council, other])
+    submit_response(page, seniors[0], {"pora_prac": "Rano", "ocena": 3})
+    submit_response(page, youth, {"pora_prac": "Rano", "ocena": 3})
+    clerk(verified_login, client)
+    html = client.get(f"/admin/surveys/{page.pk}/", {"user_group": council.pk}).content.decode()
+    assert 'data-shown="1"' in html
+    assert "25,0 % (1 z 4 kont w grupie odbiorców)" in html
+    assert 'name="group"' not in html  # no taxpayer groups in this audience
+
+
+def test_page_listing_links_to_the_results_for_those_who_may_read_them(client, verified_login):
+    page = seeded_survey()
+    results_url = f"/admin/surveys/{page.pk}/"
+    verified_login(client, ef.user(is_staff=True, is_superuser=True))
+    assert results_url in client.get(f"/admin/pages/{page.get_parent().pk}/").content.decode()
+    editor = ef.user(is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITORS))
+    verified_login(client, editor)
+    assert results_url not in client.get(f"/admin/pages/{page.get_parent().pk}/").content.decode()
