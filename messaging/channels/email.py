@@ -14,8 +14,8 @@ object whose ``as_bytes()`` returns these bytes unchanged, so nothing re-folds t
 
 SMTP replies: 4xx, timeouts and refused connections → `TemporaryFailure`; a 5xx reply to the
 recipient or to the message → `PermanentFailure` (one recipient per message, so the reply is
-about this address); a login the server refuses → `TemporaryFailure` (our configuration, not
-the recipient).
+about this address); a refused login or envelope sender → `TemporaryFailure` (our
+configuration, not the recipient: the address must not be suppressed for it).
 """
 
 from __future__ import annotations
@@ -201,6 +201,12 @@ class SmtpEmailChannel:
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
                 raise self._failure(code, reply, "recipient refused") from exc
+            except smtplib.SMTPSenderRefused as exc:
+                # About our envelope sender (530 log in first, 553 not allowed to send as):
+                # configuration, never the recipient's fault.
+                raise TemporaryFailure(
+                    f"SMTP refused our sender: {exc.smtp_code} {exc.smtp_error!r}"[:500]
+                ) from exc
             except smtplib.SMTPAuthenticationError as exc:
                 self._drop()
                 raise TemporaryFailure(f"SMTP login refused: {exc.smtp_code}") from exc

@@ -12,6 +12,8 @@ Misbehaviour, each for the next matching command(s) only:
     smtp.reply_next("DATA", "451 4.3.0 Try again later")
     smtp.drop_next("MAIL")                                 # close the connection instead
 
+``FakeSmtpServer(credentials=("user", "password"))`` requires AUTH PLAIN.
+
 ``smtp_server`` is the same as a pytest fixture (import it into a test module or conftest),
 with the Django email settings already pointing at it.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,33 @@ class _Handler:
 
 
 class FakeSmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+        """With ``credentials``, clients must log in (AUTH PLAIN/LOGIN, no TLS on loopback)."""
+        self.credentials = credentials
         self.messages: list[ReceivedMessage] = []
         self._lock = threading.Lock()
         self._actions: dict[str, deque[str]] = {"MAIL": deque(), "RCPT": deque(), "DATA": deque()}
         self._session_count = 0
         self.port = free_port()
         self.host = "127.0.0.1"
+        auth = {}
+        if credentials:
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+                # smtplib falls back to LOGIN after a refused PLAIN, and aiosmtpd 1.4 then
+                # waits for a line smtplib never sends: offer PLAIN only.
+                "auth_exclude_mechanism": ["LOGIN"],
+            }
         self._controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, server_hostname="fake-smtp"
+            _Handler(self), hostname=self.host, port=self.port, server_hostname="fake-smtp", **auth
         )
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        expected = tuple(value.encode() for value in self.credentials)
+        given = (getattr(auth_data, "login", None), getattr(auth_data, "password", None))
+        return AuthResult(success=given == expected, handled=False)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -114,8 +134,8 @@ class FakeSmtpServer:
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": self.host,
             "EMAIL_PORT": self.port,
-            "EMAIL_HOST_USER": "",
-            "EMAIL_HOST_PASSWORD": "",
+            "EMAIL_HOST_USER": self.credentials[0] if self.credentials else "",
+            "EMAIL_HOST_PASSWORD": self.credentials[1] if self.credentials else "",
             "EMAIL_USE_TLS": False,
             "EMAIL_USE_SSL": False,
             "EMAIL_TIMEOUT": timeout,

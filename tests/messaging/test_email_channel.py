@@ -248,6 +248,7 @@ def test_a_connection_dropped_again_after_reconnecting_is_a_temporary_failure(sm
         ("DATA", "554 5.7.1 Message rejected", PermanentFailure),
         ("DATA", "451 4.3.0 Local error, try again", TemporaryFailure),
         ("MAIL", "452 4.3.1 Insufficient system storage", TemporaryFailure),
+        ("MAIL", "553 5.7.1 Sender address rejected", TemporaryFailure),  # ours, not theirs
         ("DATA", "421 4.3.2 Shutting down", TemporaryFailure),
     ],
 )
@@ -262,6 +263,22 @@ def test_smtp_replies_map_to_temporary_or_permanent_failure(
         assert not (exception is TemporaryFailure and isinstance(raised.value, PermanentFailure))
         channel.send(outgoing(2))  # the batch goes on
     assert [m.rcpt_tos[0] for m in smtp.messages] == ["jan.kowalski2@example.org"]
+
+
+def test_smtp_login_is_used_and_a_refused_login_is_a_temporary_failure(settings, signed):
+    with FakeSmtpServer(credentials=("gmina", "haslo-smtp")) as server:
+        for name, value in server.django_settings().items():
+            setattr(settings, name, value)
+        with SmtpEmailChannel() as channel:
+            channel.send(outgoing(1))
+        assert len(server.messages) == 1
+        settings.EMAIL_HOST_PASSWORD = "wrong"
+        with SmtpEmailChannel() as channel, pytest.raises(TemporaryFailure, match="login refused"):
+            channel.send(outgoing(2))
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        with SmtpEmailChannel() as channel, pytest.raises(TemporaryFailure, match="530"):
+            channel.send(outgoing(3))  # the server requires a login we did not give
+        assert len(server.messages) == 1
 
 
 def test_a_refused_connection_is_a_temporary_failure(settings, signed):
