@@ -50,6 +50,7 @@ OPTIONS = mt940.Options(
 
 _SUBFIELDS = re.compile(r"^(\d{3})\s*([~<+?^])(?=\d{2})")
 _NRB_IN_TEXT = re.compile(r"(?<!\d)(?:PL)?(\d{26})(?!\d)")
+_MARKERS = re.compile(r"[~<+?^]\d{2}")
 _ACCOUNT_ONLY = re.compile(r"^(?:PL)?\d{26}$")
 _SPACES = re.compile(r"\s+")
 _MBANK_FIELD = re.compile(r"(ID IPH|Z RACH\.|OD|TYT\.|TNR):\s*([^;]*)")
@@ -191,7 +192,8 @@ def find_virtual_account(text: str, own_account: str, counterparty: str) -> str:
     if len(own_account) != 26 or not own_account.isdigit():
         return ""
     sort_code = own_account[2:10]
-    for nrb in _NRB_IN_TEXT.findall(text.replace("\n", "")):
+    # Subfield markers ("~63") would glue their digits to the number that follows.
+    for nrb in _NRB_IN_TEXT.findall(_MARKERS.sub(" ", text.replace("\n", ""))):
         if nrb[2:10] == sort_code and nrb not in (own_account, counterparty) and _nrb_ok(nrb):
             return nrb
     return ""

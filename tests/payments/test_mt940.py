@@ -277,3 +277,71 @@ def test_generated_statements_round_trip(entries, opening):
         assert got.counterparty_name == " ".join(sent.counterparty_name.split())
         assert got.counterparty_account == PAYER
         assert got.virtual_account == sent.virtual_account
+
+
+MBANK = """\
+:20:ST170119CYC/1
+:25:PL29114010810000267002001002
+:28C:1
+:60F:C170119PLN0,40
+:61:1701190119CN0,01NTRFNONREF//MB170119012058
+911-TRANSAKCJA IPH
+:86:911 TRANSAKCJA COLLECT; ID IPH: XX000000000001; Z RACH.:
+56114010810000267002001001; OD: JAN NOWAK
+UL. NIJAKA 1 M 2 31-234 KRAKOW; TYT.: PRZELEW SRODKOW   ;
+TNR: 179171073864111.010001
+:62F:C170119PLN0,41
+:64:C170119PLN0,41
+"""
+
+
+def test_a_whole_mbank_collect_statement():
+    statement = parse_statement(MBANK.encode("ascii"))
+    assert statement.account == "29114010810000267002001002"
+    (line,) = statement.lines
+    assert line.amount == Decimal("0.01") and line.bank_reference == "MB170119012058"
+    assert line.title == "PRZELEW SRODKOW"
+    assert line.counterparty_account == "56114010810000267002001001"
+    assert line.counterparty_name == "JAN NOWAK UL. NIJAKA 1 M 2 31-234 KRAKOW"
+    # Same bank, but a valid NRB of a payer is not a virtual account: it is the counterparty.
+    assert line.virtual_account == ""
+
+
+def test_german_question_mark_details_stay_ours():
+    text = PKO.replace(
+        ":86:Opłata za prowadzenie rachunku",
+        ":86:166?00GUTSCHRIFT?20OPLATA?21 ZA ODPADY?32ANNA NOWAK?38PL" + PAYER,
+    )
+    fee = parse_statement(text.encode()).lines[1]
+    assert fee.title == "OPLATA ZA ODPADY" and fee.counterparty_name == "ANNA NOWAK"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (f"/PL{OWN}", OWN),
+        (f"PL{OWN}", OWN),
+        (OWN, OWN),
+        ("/PL60 1020 1026 0000 1234 5678 9012", OWN),
+        ("DE89370400440532013000", "DE89370400440532013000"),
+    ],
+)
+def test_account_identification_forms(written, expected):
+    text = PKO.replace(f":25:/PL{OWN}", f":25:{written}")
+    assert parse_statement(text.encode()).account == expected
+
+
+def test_blank_lines_and_trailing_dash_do_not_move_line_numbers():
+    text = PKO.replace(":28C:00012\n", ":28C:00012\n\n\n").replace(
+        ":62F:C260116PLN1120,50", ":62F:C260116PLN1120,49"
+    )
+    assert _error(text).line_no == _line_of(text, ":62F:")
+
+
+def test_a_virtual_account_elsewhere_in_the_line_is_found():
+    text = PKO.replace(f"{VIRTUAL}\n", "").replace("~3011402004", f"~63{VIRTUAL}~3011402004")
+    assert parse_statement(text.encode()).lines[0].virtual_account == VIRTUAL
+    # A number with wrong check digits is never taken for one.
+    broken = "00" + VIRTUAL[2:]
+    text = PKO.replace(f"{VIRTUAL}\n", f"{broken}\n")
+    assert parse_statement(text.encode()).lines[0].virtual_account == ""
