@@ -265,6 +265,7 @@ def test_smtp_replies_map_to_temporary_or_permanent_failure(
     assert [m.rcpt_tos[0] for m in smtp.messages] == ["jan.kowalski2@example.org"]
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # loopback only
 def test_smtp_login_is_used_and_a_refused_login_is_a_temporary_failure(settings, signed):
     with FakeSmtpServer(credentials=("gmina", "haslo-smtp")) as server:
         for name, value in server.django_settings().items():
