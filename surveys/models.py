@@ -10,6 +10,11 @@ Answers and the "has answered" marker are kept apart on purpose:
   time at all, so nothing joins a marker to the answers it belongs to.
 
 A named (non-anonymous) survey also stores the account on the response, unique per survey.
+
+What anonymity does not hide: the respondent's audience groups are kept with the answers (for
+the group filter), so a group of one or two members identifies them; editors should not run an
+anonymous survey for such a group. The database's physical row order and its write-ahead log
+are outside what the portal controls (a database administrator could see insertion order).
 """
 
 from __future__ import annotations
