@@ -7,3 +7,8 @@ class MessagingConfig(AppConfig):
 
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        from .transactional import connect
+
+        connect()

@@ -343,6 +343,11 @@ MESSAGING_SMSAPI_URL = env("MESSAGING_SMSAPI_URL", "https://api.smsapi.pl")
 # URL with each message (notify_url), SerwerSMS has it set in its customer panel.
 MESSAGING_SMS_CALLBACK_TOKEN = env("MESSAGING_SMS_CALLBACK_TOKEN", "")
 MESSAGING_SMS_REPORT_URL = env("MESSAGING_SMS_REPORT_URL", "")
+# Outbox draining (messaging.sending): rows claimed per batch, and how many drain tasks a
+# campaign start enqueues (they share the rows through the claim; the send rate is global,
+# set by administrators in Settings → Messaging settings).
+MESSAGING_BATCH_SIZE = int(env("MESSAGING_BATCH_SIZE", "100"))
+MESSAGING_PARALLEL_DRAINS = int(env("MESSAGING_PARALLEL_DRAINS", "2"))
 
 # --- Cases (eservices.cases; its section) ---------------------------------------------------
 # Attachments of electronic matters are personal data: stored outside MEDIA_ROOT and served

@@ -106,3 +106,12 @@ if len({bool(MESSAGING_DKIM_DOMAIN), bool(MESSAGING_DKIM_SELECTOR), bool(MESSAGI
     raise ImproperlyConfigured(
         "DKIM needs MESSAGING_DKIM_DOMAIN, MESSAGING_DKIM_SELECTOR and MESSAGING_DKIM_KEY together."
     )
+
+# --- Cases: attachments are personal data and must never be reachable as static or media files.
+_cases_root = Path(CASES_PRIVATE_ROOT).resolve()
+for _public_name, _public_root in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT)):
+    if _cases_root.is_relative_to(Path(_public_root).resolve()):
+        raise ImproperlyConfigured(
+            f"CASES_PRIVATE_ROOT ({_cases_root}) must not be inside {_public_name}: the web server "
+            "would publish residents' attachments."
+        )

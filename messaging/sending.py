@@ -1,0 +1,281 @@
+"""Draining the outbox: claim a row, check consent and contact *now*, send, record the result.
+
+The claim is one conditional UPDATE (``status='created'`` → ``sending``, ``attempts + 1``): of
+two workers (or a retry racing the original task) exactly one gets the row, and a row once
+claimed is never sent again by the outbox. A crash after the claim leaves the row in
+``sending``; it is not re-sent blindly (the operator may have accepted it), the admin shows it,
+and `release_stale` can put such rows back after an operator check. Stopping a campaign only
+stops claiming, so starting it again resumes with the rows still ``created``.
+
+Every send takes a token from the shared bucket (`messaging.ratelimit`): the rate holds across
+workers. Temporary failures are retried by putting the row back to ``created`` up to
+``MAX_ATTEMPTS``; permanent failures suppress the address for later sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from .channels import get_email_channel, get_sms_channel
+from .channels.base import (
+    DeliveryReport,
+    DeliveryStatus,
+    OutgoingEmail,
+    OutgoingSms,
+    PermanentFailure,
+    TechnicalFailure,
+    TemporaryFailure,
+)
+from .consents import contact_for, has_consent
+from .models import Channel, ConsentEvent, Delivery, MessagingSettings, Suppression
+from .ratelimit import bucket_for
+
+logger = logging.getLogger(__name__)
+
+Status = Delivery.Status
+MAX_ATTEMPTS = 3
+BATCH_SIZE = 100
+UNSUBSCRIBE_SALT = "messaging.unsubscribe"
+
+
+# --- One-click unsubscribe tokens -----------------------------------------------------------
+
+
+def unsubscribe_token(user_id: int, channel: str, category: str) -> str:
+    return signing.dumps([user_id, channel, category], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str, max_age: timedelta = timedelta(days=366)) -> tuple:
+    """``(user_id, channel, category)``; raises `signing.BadSignature` (incl. expired)."""
+    user_id, channel, category = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
+    return int(user_id), channel, category
+
+
+def unsubscribe_url(user_id: int, channel: str, category: str) -> str:
+    path = reverse(
+        "messaging_callbacks:unsubscribe", args=(unsubscribe_token(user_id, channel, category),)
+    )
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+# --- Claiming -------------------------------------------------------------------------------
+
+
+def claim(delivery_id: int) -> bool:
+    """Move the row from created to sending; True only for the one caller that did."""
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, status=Status.CREATED).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, sent_at=timezone.now()
+        )
+    )
+
+
+def _suppressed(channel: str, address: str) -> bool:
+    return Suppression.objects.filter(channel=channel, address=address).exists()
+
+
+def _finish(delivery: Delivery, status: str, **fields) -> None:
+    fields.setdefault("completed_at", timezone.now())
+    Delivery.objects.filter(pk=delivery.pk).update(status=status, **fields)
+
+
+def _rate() -> float:
+    return float(MessagingSettings.load().sends_per_second or 1)
+
+
+def send_claimed(delivery: Delivery, email_channel=None) -> str:
+    """Send one claimed row (consent, suppression and contact checked now); its new status."""
+    if not has_consent(delivery.user_id, delivery.channel, delivery.category):
+        _finish(delivery, Status.SKIPPED, error="no consent at send time")
+        return Status.SKIPPED
+    address = contact_for(delivery.user, delivery.channel)
+    if not address:
+        _finish(delivery, Status.SKIPPED, error="no verified contact")
+        return Status.SKIPPED
+    if _suppressed(delivery.channel, address):
+        _finish(delivery, Status.SKIPPED, to=address, error="address suppressed")
+        return Status.SKIPPED
+    bucket_for(delivery.channel, _rate()).acquire()
+    reference = str(delivery.pk)
+    try:
+        if delivery.channel == Channel.EMAIL:
+            message = OutgoingEmail(
+                to=address,
+                subject=delivery.subject,
+                text=delivery.body,
+                html=delivery.html,
+                unsubscribe_url=unsubscribe_url(
+                    delivery.user_id, delivery.channel, delivery.category
+                ),
+                reference=reference,
+            )
+            if email_channel is not None:
+                result = email_channel.send(message)
+            else:
+                with get_email_channel() as channel:
+                    result = channel.send(message)
+        else:
+            result = get_sms_channel().send(
+                OutgoingSms(to=address, text=delivery.body, reference=reference)
+            )
+    except TemporaryFailure as exc:
+        if delivery.attempts < MAX_ATTEMPTS:
+            # Back to the queue: the next drain claims it again (attempts counts the tries).
+            Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
+                status=Status.CREATED, to=address, error=str(exc)[:255]
+            )
+            return Status.CREATED
+        _finish(delivery, Status.TEMPORARY_FAILURE, to=address, error=str(exc)[:255])
+        return Status.TEMPORARY_FAILURE
+    except PermanentFailure as exc:
+        _finish(delivery, Status.PERMANENT_FAILURE, to=address, error=str(exc)[:255])
+        suppress(delivery.channel, address, str(exc))
+        return Status.PERMANENT_FAILURE
+    except TechnicalFailure as exc:  # our side: not retried, the address is not at fault
+        _finish(delivery, Status.TECHNICAL_FAILURE, to=address, error=str(exc)[:255])
+        return Status.TECHNICAL_FAILURE
+    except Exception as exc:  # a bug or an unexpected reply: recorded, never retried blindly
+        logger.exception("Technical failure sending delivery %s", delivery.pk)
+        _finish(delivery, Status.TECHNICAL_FAILURE, to=address, error=repr(exc)[:255])
+        return Status.TECHNICAL_FAILURE
+    status = Status.DELIVERED if result.status == DeliveryStatus.DELIVERED else Status.SENT
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        to=address,
+        provider_id=result.provider_id[:255],
+        parts=result.parts,
+        error="",
+        completed_at=timezone.now() if status == Status.DELIVERED else None,
+    )
+    return status
+
+
+def send_one(delivery_id: int) -> str | None:
+    """Claim and send one row; None if someone else has it (or it is done)."""
+    if not claim(delivery_id):
+        return None
+    return send_claimed(Delivery.objects.select_related("user").get(pk=delivery_id))
+
+
+def claim_batch(campaign_id: int | None = None, limit: int | None = None) -> list[int]:
+    """Claim up to ``limit`` waiting rows (of a campaign, or those without one) for this caller.
+
+    Rows are picked with ``SKIP LOCKED`` so concurrent workers take different rows, and marked
+    with a fresh claim token in the same UPDATE that requires ``status='created'``: the rows
+    carrying our token are ours alone, on any database.
+    """
+    limit = limit or getattr(settings, "MESSAGING_BATCH_SIZE", BATCH_SIZE)
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        waiting = Delivery.objects.filter(status=Status.CREATED, campaign_id=campaign_id)
+        ids = list(
+            waiting.select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids, status=Status.CREATED).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, sent_at=timezone.now(), claim=token
+        )
+    return list(Delivery.objects.filter(claim=token).order_by("pk").values_list("pk", flat=True))
+
+
+def send_claimed_rows(ids: list[int]) -> dict[str, int]:
+    """Send rows this caller claimed; email shares one SMTP connection. Counts per outcome."""
+    outcomes: dict[str, int] = {}
+    rows = list(Delivery.objects.select_related("user").filter(pk__in=ids).order_by("pk"))
+    emails = [d for d in rows if d.channel == Channel.EMAIL]
+    others = [d for d in rows if d.channel != Channel.EMAIL]
+
+    def count(status: str) -> None:
+        outcomes[status] = outcomes.get(status, 0) + 1
+
+    if emails:
+        with get_email_channel() as channel:
+            for delivery in emails:
+                count(send_claimed(delivery, channel))
+    for delivery in others:
+        count(send_claimed(delivery))
+    return outcomes
+
+
+def drain_batch(campaign_id: int | None = None, limit: int | None = None) -> int:
+    """Claim and send one batch; how many rows were claimed (0: nothing waits)."""
+    ids = claim_batch(campaign_id, limit)
+    if ids:
+        send_claimed_rows(ids)
+    return len(ids)
+
+
+# --- Results coming back --------------------------------------------------------------------
+
+
+def suppress(channel: str, address: str, reason: str) -> None:
+    """No more sends to ``address``; consents bound to it are withdrawn on the record."""
+    from .consents import Evidence, set_consent
+    from .models import Consent
+
+    Suppression.objects.get_or_create(
+        channel=channel, address=address, defaults={"reason": reason[:255]}
+    )
+    evidence = Evidence(source=ConsentEvent.Source.SUPPRESSION)
+    holders = Consent.objects.filter(channel=channel, granted=True).select_related("user")
+    if channel == Channel.EMAIL:
+        holders = holders.filter(user__email__iexact=address)
+    else:
+        holders = holders.filter(user__verified_phone__phone=address)
+    for consent in holders:
+        set_consent(consent.user, channel, consent.category, False, evidence)
+
+
+_REPORT_STATUS = {
+    DeliveryStatus.DELIVERED: Status.DELIVERED,
+    DeliveryStatus.UNDELIVERED: Status.PERMANENT_FAILURE,
+    DeliveryStatus.FAILED: Status.TEMPORARY_FAILURE,
+}
+
+
+def apply_delivery_reports(reports: Iterable[DeliveryReport]) -> int:
+    """Update the rows the operator reports on (matched by its id, else our reference)."""
+    updated = 0
+    for report in reports:
+        status = _REPORT_STATUS.get(report.status)
+        if status is None:
+            continue
+        with transaction.atomic():
+            rows = Delivery.objects.select_for_update().filter(channel=Channel.SMS)
+            delivery = (
+                rows.filter(provider_id=report.provider_id).first() if report.provider_id else None
+            )
+            if delivery is None and report.reference.isdigit():
+                delivery = rows.filter(pk=int(report.reference)).first()
+            if delivery is None or delivery.status in (Status.DELIVERED,):
+                continue
+            delivery.status = status
+            delivery.completed_at = report.at or timezone.now()
+            delivery.save(update_fields=["status", "completed_at"])
+            updated += 1
+        if status == Status.PERMANENT_FAILURE and delivery.to:
+            suppress(Channel.SMS, delivery.to, "undelivered (operator report)")
+    return updated
+
+
+def release_stale(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Rows stuck in ``sending`` after a crash → technical failure, for a clerk to review.
+
+    Not re-sent: the provider may have accepted the message before the worker died.
+    """
+    return Delivery.objects.filter(
+        status=Status.SENDING, sent_at__lt=timezone.now() - older_than
+    ).update(status=Status.TECHNICAL_FAILURE, error="worker stopped while sending")
