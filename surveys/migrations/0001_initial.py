@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 ('choices', models.TextField(blank=True, help_text='Comma or new line separated list of choices. Only applicable in checkboxes, radio and dropdown.', verbose_name='choices')),
                 ('default_value', models.TextField(blank=True, help_text='Default value. Comma or new line separated values supported for checkboxes.', verbose_name='default value')),
                 ('help_text', models.CharField(blank=True, max_length=255, verbose_name='help text')),
-                ('field_type', models.CharField(choices=[('radio', 'Single choice'), ('checkboxes', 'Multiple choice'), ('scale', 'Scale 1–5'), ('singleline', 'Short text'), ('multiline', 'Long text'), ('date', 'Date')], max_length=16, verbose_name='question type')),
+                ('field_type', models.CharField(choices=[('radio', 'Single choice'), ('checkboxes', 'Multiple choice'), ('scale', 'Scale 1 to 5'), ('singleline', 'Short text'), ('multiline', 'Long text'), ('date', 'Date')], max_length=16, verbose_name='question type')),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='form_fields', to='surveys.surveypage')),
             ],
             options={
