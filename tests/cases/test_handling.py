@@ -123,3 +123,33 @@ def test_editors_cannot_handle_cases(client: Client, case, editor, staff_login):
     response = client.post(reverse("cases_admin:status", args=[case.pk]), {"status": Status.CLOSED})
     assert response.status_code in (302, 403)
     assert Case.objects.get(pk=case.pk).status == Status.RECEIVED
+
+
+def test_clerk_downloads_an_attachment_in_the_admin_editor_cannot(
+    client: Client, online_matter, resident, clerk, editor, staff_login
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import PDF_BYTES
+
+    case = file_case(
+        page=online_matter, user=resident, answers=[],
+        files=[SimpleUploadedFile("umowa.pdf", PDF_BYTES)],
+    )  # fmt: skip
+    url = reverse("cases_admin:attachment", args=[case.pk, case.attachments.get().pk])
+    staff_login(client, clerk)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+    client.logout()
+    staff_login(client, editor)
+    assert client.get(url).status_code in (302, 403)
+
+
+def test_editor_opens_a_matter_in_the_page_editor(
+    client: Client, online_matter, editor, staff_login
+):
+    staff_login(client, editor)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[online_matter.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "form_fields-TOTAL_FORMS" in html and "jrwa_class" in html
