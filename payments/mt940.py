@@ -104,10 +104,15 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            candidates = [data.decode(enc, errors="replace") for enc in FALLBACK_ENCODINGS]
             # max() keeps the first of equals: Windows-1250 wins a tie.
-            text = max(candidates, key=lambda t: sum(c in POLISH_LETTERS for c in t))
+            best = max(FALLBACK_ENCODINGS, key=lambda enc: _polish_letters(data, enc))
+            text = data.decode(best, errors="replace")
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _polish_letters(data: bytes, encoding: str) -> int:
+    """How many bytes of ``data`` are Polish letters in ``encoding`` (bytes.count runs in C)."""
+    return sum(data.count(letter.encode(encoding)) for letter in POLISH_LETTERS)
 
 
 def _clean(value: str) -> str:
@@ -333,9 +338,10 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
 
     lines: list[StatementLine] = []
     total = Decimal("0.00")
+    an_entry = _("the entry")
     for position, (entry, line) in enumerate(zip(transactions, entry_lines, strict=True), 1):
         values = entry.data
-        amount = _money(values.get("amount"), line, _("the entry"))
+        amount = _money(values.get("amount"), line, an_entry)
         details = parse_details(values.get("transaction_details") or "")
         reference = values.get("bank_reference") or ""
         if not reference and (values.get("customer_reference") or "").upper() != "NONREF":
