@@ -16,12 +16,12 @@ import logging
 import uuid
 from dataclasses import replace
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 
 from .base import (
     GatewayError,
@@ -94,13 +94,20 @@ def verify_signature(body: bytes, header: str, second_key: str) -> bool:
 
 class PayUGateway:
     code = "payu"
-    name = _("PayU: BLIK, card or online bank transfer")
+    name = "PayU"  # a brand: the same in every language (payments.methods)
 
     def __init__(self, config: dict | None = None) -> None:
         self.config = config or settings.PAYU
         self.base_url = self.config["BASE_URL"].rstrip("/")
         self.timeout = float(self.config.get("TIMEOUT", 15))
         self.session = requests.Session()
+
+    @property
+    def origin(self) -> str:
+        """Where the payer's browser is sent (scheme://host[:port]): a page whose form POST
+        redirects there must allow it in its CSP ``form-action``."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     # --- OAuth ----------------------------------------------------------------------------
 

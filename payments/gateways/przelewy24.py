@@ -17,11 +17,11 @@ import logging
 import uuid
 from dataclasses import replace
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 
 from .base import (
     GatewayError,
@@ -84,7 +84,7 @@ def sign(fields: dict, order: tuple[str, ...], crc: str) -> str:
 
 class Przelewy24Gateway:
     code = "przelewy24"
-    name = _("Przelewy24: BLIK, card or online bank transfer")
+    name = "Przelewy24"  # a brand: the same in every language (payments.methods)
 
     def __init__(self, config: dict | None = None) -> None:
         self.config = config or settings.PRZELEWY24
@@ -95,6 +95,13 @@ class Przelewy24Gateway:
         self.crc = self.config["CRC"]
         self.session = requests.Session()
         self.session.auth = (str(self.pos_id), self.config["API_KEY"])
+
+    @property
+    def origin(self) -> str:
+        """Where the payer's browser is sent (scheme://host[:port]): a page whose form POST
+        redirects there must allow it in its CSP ``form-action``."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def _api(self, method: str, path: str, **kwargs) -> requests.Response:
         return call(

@@ -220,9 +220,17 @@ class LoopbackOperator:
     payout_prefix = "PAYOUT"
     payout_title = "Wypłata środków {reference}"
 
-    def payout(self, operator_references: list[str] | None = None) -> Payout:
+    def payout(
+        self,
+        operator_references: list[str] | None = None,
+        *,
+        withheld: dict[str, Decimal] | None = None,
+    ) -> Payout:
         """Settle the given payments (default: every completed one not yet paid out) in one
-        transfer: what the bank statement will show. Per-payment settlement is a payout of one."""
+        transfer: what the bank statement will show. ``withheld`` is the commission the
+        operator keeps per payment (the payer paid it on top of the dues). A payout of one
+        payment (per-payment settlement) names that payment's reference in its title."""
+        withheld = withheld or {}
         with self._lock:
             owed = [p for p in self.settled_payments() if p[0] not in self._paid_out]
             if operator_references is not None:
@@ -233,12 +241,18 @@ class LoopbackOperator:
                 owed = [p for p in owed if p[0] in wanted]
             if not owed:
                 raise ValueError("nothing to pay out")
+            owed = [
+                (ref, key, amount - withheld.get(ref, Decimal("0.00"))) for ref, key, amount in owed
+            ]
             self._payout_sequence += 1
             self._paid_out.update(p[0] for p in owed)
             reference = f"{self.payout_prefix}{self._payout_sequence:06d}"
+            title = self.payout_title.format(reference=reference)
+            if len(owed) == 1:
+                title += f" {owed[0][0]}"
             return Payout(
                 reference=reference,
                 amount=sum((p[2] for p in owed), Decimal("0.00")),
-                title=self.payout_title.format(reference=reference),
+                title=title,
                 payments=tuple(owed),
             )

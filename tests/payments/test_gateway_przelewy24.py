@@ -380,3 +380,9 @@ def test_payout_covers_verified_transactions_only(p24, fake, receiver):
     assert payout.amount == Decimal("100.00")
     reference = fake.transactions[a.gateway_order_id]["orderId"]
     assert payout.payments == ((str(reference), a.gateway_order_id, Decimal("100.00")),)
+
+
+def test_origin_is_where_the_payer_is_sent(p24, fake):
+    created = p24.create_order(order())
+    assert created.redirect_url.startswith(p24.origin + "/")
+    assert p24.origin == fake.base_url
