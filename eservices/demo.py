@@ -24,6 +24,7 @@ from .models import (
     Ledger,
     LedgerEntry,
     LedgerParty,
+    LinkRequest,
     Mandate,
     ReceivableType,
     TaxedObject,
@@ -304,6 +305,31 @@ def _receivables(users: dict[str, object], report) -> None:
     )
 
 
+LINK_REQUEST_PESEL = "02070803628"
+
+
+def _accounts(users: dict[str, object], report) -> None:
+    """A link request waiting for a clerk (a counter-created account is made in the admin)."""
+    maria = users["maria.nowak"]
+    if not LinkRequest.objects.filter(user=maria, status=LinkRequest.Status.PENDING).exists():
+        link_request = LinkRequest(
+            user=maria, kind=LinkRequest.Kind.PERSON, name="Maria Nowak", reference=""
+        )
+        link_request.identifier = LINK_REQUEST_PESEL
+        link_request.save()
+    pending = LinkRequest.objects.filter(user=maria, status=LinkRequest.Status.PENDING).first()
+    report.section(
+        "Konta mieszkańców",
+        [
+            "Konto z okienka: panel → Mieszkańcy → Konta mieszkańców → Dodaj, potem "
+            "„Pokaż jednorazowo nowe hasło wstępne”; przy logowaniu wymaga zmiany hasła",
+            f"Wniosek o powiązanie konta {maria.email} czeka na urzędnika: kod {pending.code} "
+            "(panel: Mieszkańcy → Wnioski o powiązanie)",
+        ],
+    )
+
+
 def load(report) -> None:
     users = _users(report)
     _receivables(users, report)
+    _accounts(users, report)
