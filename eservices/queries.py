@@ -469,8 +469,8 @@ class QueryResult:
     def count(self) -> int:
         return self.totals().count
 
-    def __len__(self) -> int:
-        return self.count()
+    # No __len__ on purpose: list() asks for it before iterating, which would run the whole
+    # statement a second time just to size the list. Paginator and callers use count().
 
     def __getitem__(self, key: int | slice) -> QueryRow | list[QueryRow]:
         if isinstance(key, int):

@@ -164,6 +164,14 @@ def python_interest(inst: Installment, outstanding: str, as_of: date = AS_OF) ->
 # --- The queries on the hand-built ledger --------------------------------------------------
 
 
+def test_listing_a_result_runs_the_statement_once(book: Book, django_assert_num_queries):
+    """list() must not size the result first: that would run the whole statement twice."""
+    result = run("dues_and_arrears_with_interest")
+    with django_assert_num_queries(1):
+        rows = list(result)
+    assert len(rows) == 5
+
+
 def test_total_arrears(book: Book):
     result = run("total_arrears")
     rows = list(result)
