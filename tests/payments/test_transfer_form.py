@@ -216,3 +216,47 @@ def test_the_ledger_page_shows_the_account_and_the_form(resident):
 )
 def test_amount_in_words(amount, words):
     assert amount_in_words(Decimal(amount)) == words
+
+
+def test_nothing_due_leaves_the_amount_to_the_payer(municipality):
+    account = f.user()
+    tp = f.taxpayer(kind="organisation", organisation_name="Piekarnia Sp. z o.o.", nip="5251000017")
+    f.link(account, tp)
+    ledger = f.ledger(tp, f.receivable_type("psy", virtual_account_prefix="00000003"))
+    paid = f.installment(ledger, "50.00", timezone.localdate() - timedelta(days=10))
+    f.entry(paid, LedgerEntry.Kind.PAYMENT, principal="-50.00", booked_on=paid.due_date)
+    client = Client()
+    client.force_login(account)
+    response = client.get(url(tp, kartoteka=[ledger.pk]))
+    text = pdf_text(response.content)
+    assert "Na tej kartotece nie ma teraz nic do zapłaty" in text
+    assert "Piekarnia Sp. z o.o." in text
+    (payload,) = pdf_qr(response.content)
+    assert payload.split("|")[3] == "000000"  # the payer types the amount in the app
+    assert payload.split("|")[5] == ledger.number
+    # Choosing a paid instalment puts nothing on the form either.
+    response = client.get(url(tp, kartoteka=[ledger.pk], rata=[paid.pk]))
+    assert pdf_qr(response.content)[0].split("|")[3] == "000000"
+
+
+def test_the_form_in_english(resident):
+    client, tp, ledger, _, _ = resident
+    with translation.override("en"):
+        path = url(tp, kartoteka=[ledger.pk])
+    assert path.startswith("/en/")
+    text = pdf_text(client.get(path).content)
+    assert "Transfer order / cash payment" in text and "copy for the bank" in text
+
+
+def test_no_panel_without_any_account(db):
+    account = f.user()
+    tp = f.taxpayer()
+    f.link(account, tp)
+    ledger = f.ledger(tp, f.receivable_type("psy"))
+    client = Client()
+    client.force_login(account)
+    page = client.get(
+        reverse("eservices:ledger", kwargs={"taxpayer_pk": tp.pk, "ledger_pk": ledger.pk})
+    )
+    assert page.status_code == 200
+    assert "transfer-panel" not in page.content.decode()
