@@ -53,6 +53,16 @@ def open_surveys_for(user) -> QuerySet[SurveyPage]:
     )
 
 
+def closed_summaries_for(user) -> QuerySet[SurveyPage]:
+    """Closed surveys in the audience of ``user`` whose summary of results is published."""
+    matching = SurveyPage.objects.filter(audience_filter(user)).values("pk")
+    return (
+        SurveyPage.objects.live()
+        .filter(pk__in=matching, publish_summary=True, closes_at__lte=timezone.now())
+        .order_by("-closes_at", "pk")
+    )
+
+
 def respondent_taxpayer_groups(user, page: SurveyPage) -> QuerySet[TaxpayerGroup]:
     """The survey's taxpayer groups ``user`` belongs to (kept with the answers, for filters)."""
     if not user.is_authenticated or not page.pk:

@@ -64,10 +64,11 @@ class SurveyIndexPage(Page):
         verbose_name = _("survey index")
 
     def get_context(self, request, *args, **kwargs):
-        from .audience import open_surveys_for
+        from .audience import closed_summaries_for, open_surveys_for
 
         context = super().get_context(request, *args, **kwargs)
         context["surveys"] = open_surveys_for(request.user).child_of(self)
+        context["summaries"] = closed_summaries_for(request.user).child_of(self)
         return context
 
 
