@@ -71,6 +71,12 @@ def transfer_title(ledger, items: list[InstallmentDues]) -> str:
     return f"{ledger.number} rata {' '.join(installment_label(i) for i in items)}"
 
 
+def default_choice(ledger_dues: LedgerDues) -> list[InstallmentDues]:
+    """What a form without a choice pays: the arrears, or else the next instalment."""
+    next_due = ledger_dues.next_due
+    return ledger_dues.overdue or ([next_due] if next_due else [])
+
+
 def build_form(
     *,
     taxpayer: Taxpayer,

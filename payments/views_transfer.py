@@ -19,7 +19,7 @@ from eservices.dues import dues
 from eservices.models import Installment
 from home.models import MunicipalitySettings
 
-from .transfer_form import build_form, render_transfer_form
+from .transfer_form import build_form, default_choice, render_transfer_form
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -51,8 +51,7 @@ def transfer_form(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
             raise Http404("No such instalment on this ledger.")
         chosen = [by_id[pk] for pk in chosen_ids if by_id[pk].to_pay > 0]
     else:
-        next_due = ledger_dues.next_due
-        chosen = ledger_dues.overdue or ([next_due] if next_due else [])
+        chosen = default_choice(ledger_dues)
     municipality = MunicipalitySettings.for_request(request)
     form = build_form(
         taxpayer=taxpayer,

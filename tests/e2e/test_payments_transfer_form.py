@@ -10,6 +10,7 @@ import re
 import pytest
 import zxingcpp
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -40,6 +41,20 @@ def test_print_a_transfer_form_from_the_ledger_page(page: Page, axe):
     expect(panel.get_by_role("heading")).to_have_text(ui_text("Pay by bank transfer"))
     expect(panel.locator(".account-number")).to_have_text(account)
     axe(page)
+
+    # The code on the page is the one the default form (what is due now) prints.
+    svg_png = panel.locator("figure.payment-qr-figure svg").screenshot()
+    on_page = [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(svg_png)))]
+    default_pdf = page.request.get(
+        f"/platnosci/{ledger.taxpayer.pk}/przelew/?kartoteka={ledger.pk}"
+    ).body()
+    in_pdf = [
+        b.text
+        for image in PdfReader(io.BytesIO(default_pdf)).pages[0].images
+        for b in zxingcpp.read_barcodes(image.image)
+    ]
+    assert len(on_page) == 1 and on_page == in_pdf
+    assert on_page[0].split("|")[2] == compact_nrb(account)
 
     label = f"{chosen.installment.number}/{chosen.installment.year}:"  # "Rata 4/2025: 512,00 zł"
     panel.get_by_role("checkbox", name=label).check()

@@ -197,6 +197,14 @@ def test_the_ledger_page_shows_the_account_and_the_form(resident):
     assert reverse("payments:transfer_form", kwargs={"taxpayer_pk": tp.pk}) in html
     assert f'name="rata" value="{upcoming.pk}"' in html and f'value="{late.pk}"' in html
     assert "Zapłać przelewem" in html
+    # The page shows the payment QR of what is due now, as an SVG with an accessible name.
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
+    assert "<title>Kod QR płatności do aplikacji bankowej</title>" in html
+    filtered = client.get(
+        reverse("eservices:ledger", kwargs={"taxpayer_pk": tp.pk, "ledger_pk": ledger.pk}),
+        {"rok": late.year},
+    ).content.decode()
+    assert "payment-qr-figure" not in filtered and "transfer-panel" in filtered
 
 
 @pytest.mark.parametrize(
