@@ -60,6 +60,14 @@ def matter(parent: Page, slug: str, **fields) -> CasePage:
     return page
 
 
+@pytest.fixture(autouse=True)
+def _fresh_site_root_paths():
+    """Wagtail caches the sites' root paths; with Redis the cache outlives rolled-back tests."""
+    Site.clear_site_root_paths_cache()
+    yield
+    Site.clear_site_root_paths_cache()
+
+
 @pytest.fixture
 def department(db) -> Department:
     return Department.objects.create(
