@@ -42,8 +42,14 @@ def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
-def _review_digest(choices, method: str, amount) -> str:
-    raw = "|".join([*sorted(choices), method, str(amount)]).encode()
+def _review_digest(selection: checkout.Selection, method: str, amount) -> str:
+    # Over what the choices resolve to, not the tokens: "arrears" and its ticked instalments
+    # are the same payment.
+    parts = sorted(
+        f"{line.kind}:{line.ledger.pk}:{line.installment.pk if line.installment else ''}"
+        for line in selection.lines
+    )
+    raw = "|".join([*parts, method, str(amount)]).encode()
     return hashlib.sha256(raw + settings.SECRET_KEY.encode()).hexdigest()[:32]
 
 
@@ -72,7 +78,7 @@ def checkout_view(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
         method = methods[0] if methods else ""
     selection = checkout.select(result, choices)
     fee, total = checkout.quote(selection, method) if method else (0, selection.amount)
-    digest = _review_digest(selection.choices, method, total)
+    digest = _review_digest(selection, method, total)
 
     if request.method == "POST" and data.get("akcja") == "zaplac" and not errors:
         key = checkout.read_token(data.get("klucz", ""), request.user.pk, taxpayer.pk)
