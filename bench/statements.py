@@ -1,0 +1,119 @@
+"""Bank-statement benchmark: import + reconcile an MT940 file of credit lines against the
+receivables benchmark data, with the bare mt-940 parse of the same file as the floor.
+
+    createdb gmina_bench && export DATABASE_URL=postgres://…/gmina_bench
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/statements.py --taxpayers 100000 --lines 100000
+    .venv/bin/python bench/statements.py --taxpayers 2000 --lines 5000     # a quick run
+
+Missing bench taxpayers are generated first (bench/generate.py). The statement comes from
+bench/mt940_generate.py: 80 % of the lines pay into a taxpayer's virtual account, 15 % name
+the ledger number in the title, 5 % match nothing (the clerks' queue). Every matched line is
+booked through `eservices.booking.book_payment` (allocation, ledger lock, entries, outbox event).
+
+Reported: import+reconcile seconds, lines/s, peak resident memory of the process, the bare
+``mt940.parse`` seconds of the same bytes and the ratio. Targets (issue 5): 100,000 lines
+< 60 s, peak memory < 1 GB, ratio ≤ 4. Written to bench/results/statements.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+import mt940  # noqa: E402
+import mt940_generate  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from eservices.models import Taxpayer  # noqa: E402
+from payments import reconciliation  # noqa: E402
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ensure_taxpayers(count: int) -> int:
+    have = Taxpayer.objects.filter(external_id__startswith="BENCH-").count()
+    if have < count:
+        print(f"generating bench data: {count} taxpayers (have {have}) …", flush=True)
+        subprocess.run(  # noqa: S603 - our own script with our own interpreter
+            [sys.executable, str(ROOT / "bench/generate.py"), "--taxpayers", str(count)],
+            check=True,
+        )
+        have = Taxpayer.objects.filter(external_id__startswith="BENCH-").count()
+    return have
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--taxpayers", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=None, help="default: a new one per run")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run the benchmark on PostgreSQL (DATABASE_URL).")
+
+    taxpayers = ensure_taxpayers(args.taxpayers)
+    seed = args.seed if args.seed is not None else int(time.time())
+    started = time.perf_counter()
+    data = mt940_generate.generate_statement(
+        mt940_generate.database_lines(args.lines, seed=seed), number=str(seed % 100_000)
+    )
+    generated = time.perf_counter() - started
+    print(
+        f"statement: {args.lines:,} credit lines, {len(data) / 2**20:.1f} MiB "
+        f"({generated:.1f} s to generate)",
+        flush=True,
+    )
+
+    started = time.perf_counter()
+    bare = mt940.parse(data)
+    bare_seconds = time.perf_counter() - started
+    assert len(bare) == args.lines, len(bare)
+    del bare
+    rss_before = peak_rss_mib()
+
+    started = time.perf_counter()
+    result = reconciliation.import_statement(data, filename=f"bench-{seed}.sta")
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mib()
+
+    figures = {
+        "taxpayers": taxpayers,
+        "lines": result.lines,
+        "matched": result.matched,
+        "unmatched": result.unmatched,
+        "skipped_lines": result.skipped_lines,
+        "import_reconcile_s": round(seconds, 2),
+        "lines_per_s": round(result.lines / seconds, 1) if seconds else None,
+        "bare_mt940_parse_s": round(bare_seconds, 2),
+        "ratio_to_bare_parse": round(seconds / bare_seconds, 2),
+        "peak_rss_mib": round(peak, 1),
+        "peak_rss_before_import_mib": round(rss_before, 1),
+        "targets": {"seconds_for_100k": 60, "peak_mib": 1024, "ratio": 4},
+    }
+    for key, value in figures.items():
+        print(f"{key:<28} {value}")
+    out = ROOT / "bench/results"
+    out.mkdir(exist_ok=True)
+    (out / "statements.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
