@@ -140,8 +140,8 @@ class LoopbackOperator:
 
     # --- server ---------------------------------------------------------------------------
 
-    def start(self):
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    def start(self, port: int = 0):
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.operator = self
         self._thread = threading.Thread(
@@ -256,3 +256,20 @@ class LoopbackOperator:
                 title=title,
                 payments=tuple(owed),
             )
+
+
+def run_for_development(fake: LoopbackOperator, port: int, prefix: str) -> None:  # pragma: no cover
+    """Serve ``fake`` on ``port`` for ``make run`` and print the settings that point at it."""
+    import time
+
+    fake.start(port)
+    print(f"Fake operator on {fake.base_url}. Start the portal with:")
+    for key, value in fake.settings.items():
+        if key not in {"TIMEOUT", "REFUND_STATUS_URL"}:
+            print(f"  export {prefix}_{key}={value}")
+    print("Notifications go to the notify URL the portal gives (its PORTAL_BASE_URL).")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()

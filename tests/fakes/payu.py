@@ -24,7 +24,14 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.fakes.payment_operator import Delivery, LoopbackOperator, Reply, form, payer_page
+from tests.fakes.payment_operator import (
+    Delivery,
+    LoopbackOperator,
+    Reply,
+    form,
+    payer_page,
+    run_for_development,
+)
 
 # The public sandbox POS of PROTOCOLS.md §1; the fake accepts only these credentials.
 POS_ID = "300746"
@@ -363,3 +370,14 @@ class FakePayU(LoopbackOperator):
             for o in self.orders.values()
             if o["status"] == "COMPLETED"
         ]
+
+
+def main() -> None:  # pragma: no cover - a development aid
+    """``python -m tests.fakes.payu [port]`` serves the fake on 127.0.0.1:8766."""
+    import sys
+
+    run_for_development(FakePayU(), int(sys.argv[1]) if len(sys.argv) > 1 else 8766, "PAYU")
+
+
+if __name__ == "__main__":
+    main()

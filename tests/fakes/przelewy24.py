@@ -27,7 +27,14 @@ import string
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tests.fakes.payment_operator import Delivery, LoopbackOperator, Reply, form, payer_page
+from tests.fakes.payment_operator import (
+    Delivery,
+    LoopbackOperator,
+    Reply,
+    form,
+    payer_page,
+    run_for_development,
+)
 
 MERCHANT_ID = 999999
 API_KEY = "f0c1b2a3d4e5f60718293a4b5c6d7e8f"
@@ -414,3 +421,16 @@ class FakePrzelewy24(LoopbackOperator):
             for session_id, t in self.transactions.items()
             if t["status"] == 2
         ]
+
+
+def main() -> None:  # pragma: no cover - a development aid
+    """``python -m tests.fakes.przelewy24 [port]`` serves the fake on 127.0.0.1:8767."""
+    import sys
+
+    run_for_development(
+        FakePrzelewy24(), int(sys.argv[1]) if len(sys.argv) > 1 else 8767, "PRZELEWY24"
+    )
+
+
+if __name__ == "__main__":
+    main()
