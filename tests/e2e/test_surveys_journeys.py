@@ -36,7 +36,8 @@ ANSWERED = "Ta ankieta została już przez Ciebie wypełniona. Dziękujemy!"
 def totp_code(email: str) -> str:
     with django_sync():
         device = TOTPDevice.objects.get(user__email=email, confirmed=True)
-        return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+        token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+        return f"{token:06d}"
 
 
 def staff_log_in(page: Page, email: str, password: str) -> None:
@@ -74,16 +75,23 @@ def test_editor_builds_a_group_survey_a_member_answers_once_an_outsider_gets_404
     page.locator("#id_form_fields-0-label").fill(QUESTION)
     page.locator("#id_form_fields-0-field_type").select_option("radio")
     page.locator("#id_form_fields-0-choices").fill("8:00–14:00\n10:00–16:00")
+    # The date pickers' pop-ups may stay open over the fields below, so those are clicked
+    # through the DOM (a click event, as a keyboard or mouse user's would be) and then checked.
     page.locator("#id_opens_at").fill(local(now - timedelta(hours=1)))
     page.locator("#id_closes_at").fill(local(now + timedelta(days=14)))
-    page.locator("input[name=audience][value=taxpayer_groups]").check()
-    page.get_by_label(GROUP_NAME).check()
+    page.locator("#id_title").click()
+    audience = page.locator("input[name=audience][value=taxpayer_groups]")
+    group = page.get_by_label(GROUP_NAME)
+    for control in (audience, group):
+        control.dispatch_event("click")
+        expect(control).to_be_checked()
     page.locator("#id_slug").evaluate("(el) => { el.value = 'godziny-pszok'; }")
     page.locator('button[name="action-publish"]').evaluate("(button) => button.click()")
     expect(page.locator(".messages")).to_contain_text(TITLE)
     with django_sync():
         survey = SurveyPage.objects.get(title=TITLE)
-        assert survey.live
+        assert survey.live and survey.is_open()
+        assert survey.closes_at - now > timedelta(days=13)
         assert list(survey.taxpayer_groups.values_list("name", flat=True)) == [GROUP_NAME]
         url = survey.url
     page.context.clear_cookies()
@@ -182,4 +190,9 @@ def test_clerk_reads_closed_survey_results_and_the_export_matches(page: Page, ax
     page.goto(summary_url)
     expect(page.locator("svg.survey-chart")).to_have_count(3)
     expect(page.locator("main")).not_to_contain_text("Brak BLIK-a.")
+    axe(page)
+    page.goto("/ankiety/")
+    expect(page.get_by_role("link", name=CLOSED_SURVEY["title"])).to_have_attribute(
+        "href", summary_url
+    )
     axe(page)
