@@ -375,8 +375,7 @@ class AccountDataForm(CurrentPasswordMixin, DescribedErrorsMixin, forms.ModelFor
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.account = self.instance
-        # Read the password off the saved row: the form edits a copy until it is valid.
+        # The password is checked against the saved row, not the instance the form edits.
         self.account = User.objects.get(pk=self.instance.pk)
         if self.instance.kind != User.AccountKind.ORGANISATION:
             del self.fields["organisation_name"]

@@ -13,8 +13,8 @@ from .devices import device_for_token, has_confirmed_device, normalise_token
 
 def _token_field() -> forms.CharField:
     return forms.CharField(
-        label=_("Kod weryfikacyjny"),
-        help_text=_("6 cyfr z aplikacji uwierzytelniającej albo jeden z kodów zapasowych."),
+        label=_("Verification code"),
+        help_text=_("6 digits from the authenticator app, or one of the backup codes."),
         required=False,
         max_length=16,
         widget=forms.TextInput(
@@ -33,9 +33,9 @@ class TokenDeviceMixin(OTPAuthenticationFormMixin):
 
     otp_error_messages = {
         **OTPAuthenticationFormMixin.otp_error_messages,
-        "token_required": _("Podaj kod z aplikacji uwierzytelniającej albo kod zapasowy."),
-        "invalid_token": _("Kod jest nieprawidłowy albo został już użyty."),
-        "device_required": _("Kod jest nieprawidłowy albo został już użyty."),
+        "token_required": _("Enter the code from the authenticator app or a backup code."),
+        "invalid_token": _("The code is wrong or has already been used."),
+        "device_required": _("The code is wrong or has already been used."),
     }
 
     def _update_form(self, user):

@@ -20,6 +20,6 @@ def register_staff_security_urls():
 def register_backup_codes_menu_item(request):
     return {
         "url": reverse("staff_security:backup_codes"),
-        "label": _("Logowanie dwuskładnikowe"),
-        "help_text": _("Kody zapasowe i nowa aplikacja uwierzytelniająca."),
+        "label": _("Two-step login"),
+        "help_text": _("Backup codes and a new authenticator app."),
     }

@@ -69,7 +69,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         del request.session[ENROL_SESSION_KEY]
         _verified_login(request, device)
         codes = devices.new_backup_codes(user)
-        messages.success(request, _("Aplikacja uwierzytelniająca została dodana."))
+        messages.success(request, _("The authenticator app has been added."))
         return render(
             request,
             TEMPLATES + "backup_codes.html",
@@ -116,7 +116,9 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
         codes = devices.new_backup_codes(user)
-        messages.success(request, _("Utworzono nowe kody zapasowe; poprzednie już nie działają."))
+        messages.success(
+            request, _("New backup codes have been made; the previous ones no longer work.")
+        )
         fresh = True
     else:
         codes = devices.backup_codes(user)
