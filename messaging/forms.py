@@ -74,6 +74,12 @@ class CampaignForm(WagtailAdminModelForm):
     fields as the defined query's own form in the Receivables menu)."""
 
     query_code = forms.ChoiceField(label=_("defined query"), required=False)
+    link = forms.URLField(
+        label=_("link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Fills the ((link)) placeholder, e.g. the address of a survey."),
+    )
 
     class Meta:
         model = Campaign

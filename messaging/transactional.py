@@ -11,6 +11,7 @@ the built-in default below.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import date
 
@@ -125,10 +126,17 @@ def on_case_status_changed(sender, *, case, user, status_label, message="", url=
         "message": message,
         "link": settings.PORTAL_BASE_URL.rstrip("/") + url if url else "",
     }
-    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    # The signal carries no id of the change; the status, the message and the minute make a
+    # key under which a repeated delivery of one signal adds nothing.
+    digest = hashlib.sha256(f"{status_label}|{message}".encode()).hexdigest()[:16]
+    stamp = timezone.now().strftime("%Y%m%d%H%M")
     try:
         queue_event(
-            f"case:{case.pk}:{stamp}", [user.pk], Category.CASE_STATUS, placeholders.CASE, values
+            f"case:{case.pk}:{digest}:{stamp}",
+            [user.pk],
+            Category.CASE_STATUS,
+            placeholders.CASE,
+            values,
         )
     except Exception:
         logger.exception("Could not queue the case status message for case %s", case.pk)

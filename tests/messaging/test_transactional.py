@@ -76,7 +76,7 @@ def test_case_status_message_only_with_consent(today):
     class Case:
         pk = 7
 
-    for who in (user, other):
+    for who in (user, user, other):  # a repeated signal adds nothing
         case_status_changed.send(
             sender=None,
             case=Case(),
