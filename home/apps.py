@@ -7,3 +7,8 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = _("Site")
+
+    def ready(self) -> None:
+        from . import chrome_cache
+
+        chrome_cache.connect()

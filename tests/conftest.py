@@ -6,6 +6,14 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: in CI it is a real Redis, shared across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def demo_site(db):
     """The demo municipality as `manage.py load_demo` builds it (pages, settings, accounts)."""

@@ -10,6 +10,7 @@ from django.urls import translate_url
 from django.utils import translation
 from wagtail.models import Locale, Page, Site
 
+from home import chrome_cache
 from home.models import AccessibilityStatementPage, NavigationSettings
 
 register = template.Library()
@@ -20,6 +21,7 @@ class MenuLink:
     label: str
     url: str
     is_current: bool = False
+    page_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,25 @@ def menu_links(context, which: str) -> list[MenuLink]:
     request = context.get("request")
     if request is None:
         return []
+    links = chrome_cache.cached(
+        _site_id(request), f"menu:{which}", lambda: _resolve_menu(request, which)
+    )
+    current = context.get("page")
+    if current is None:
+        return links
+    return [
+        MenuLink(link.label, link.url, link.page_id == current.pk, link.page_id) for link in links
+    ]
+
+
+def _site_id(request) -> int | None:
+    site = Site.find_for_request(request)  # cached on the request by Wagtail
+    return site.pk if site else None
+
+
+def _resolve_menu(request, which: str) -> list[MenuLink]:
     nav = NavigationSettings.for_request(request)
     stream = nav.header_links if which == "header" else nav.footer_links
-    current = context.get("page")
     links = []
     for block in stream:
         value = block.value
@@ -58,12 +76,10 @@ def menu_links(context, which: str) -> list[MenuLink]:
             page = _in_active_locale(value["page"])
             if not page.live:
                 continue
-            url = page.get_url(request)
             label = value.get("label") or page.title
-            is_current = current is not None and current.pk == page.pk
+            links.append(MenuLink(label=label, url=page.get_url(request), page_id=page.pk))
         else:
-            url, label, is_current = value["url"], value["label"], False
-        links.append(MenuLink(label=label, url=url, is_current=is_current))
+            links.append(MenuLink(label=value["label"], url=value["url"]))
     return links
 
 
@@ -100,11 +116,17 @@ def language_links(context) -> list[LanguageLink]:
 def accessibility_statement_url(context) -> str | None:
     """URL of the accessibility statement in the active language (linked from every page)."""
     request = context.get("request")
+    site_id = _site_id(request) if request else None
+    # "" stands for "no statement" so that the absence is cached too.
+    return chrome_cache.cached(site_id, "statement", lambda: _statement_url(request)) or None
+
+
+def _statement_url(request) -> str:
     statement = AccessibilityStatementPage.objects.live().public()
     locale = _current_locale()
     localized = statement.filter(locale=locale).first() if locale else None
     page = localized or statement.first()
-    return page.get_url(request) if page else None
+    return (page.get_url(request) if page else None) or ""
 
 
 @register.simple_tag(takes_context=True)
@@ -113,4 +135,6 @@ def home_url(context) -> str:
     site = Site.find_for_request(request) if request else None
     if site is None:
         return "/"
-    return _in_active_locale(site.root_page).get_url(request) or "/"
+    return chrome_cache.cached(
+        site.pk, "home", lambda: _in_active_locale(site.root_page).get_url(request) or "/"
+    )
