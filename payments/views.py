@@ -7,6 +7,7 @@ payments are 404), figures from `eservices.dues`, business steps in `payments.ch
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -187,6 +188,19 @@ def payment_detail(request: HttpRequest, taxpayer_pk: int, payment_pk: int) -> H
             payment.refresh_from_db()
         except (GatewayError, UnknownGateway, NotImplementedError):
             pass
+    items = list(payment.items.select_related("ledger__receivable_type", "installment"))
+    transfer_forms = []
+    if payment.gateway == "transfer":
+        # P2's printable form per ledger, filled in with this payment's instalments.
+        by_ledger: dict = {}
+        for item in items:
+            by_ledger.setdefault(item.ledger, []).append(item.installment_id)
+        for ledger, installment_ids in by_ledger.items():
+            query = urlencode(
+                [("kartoteka", ledger.pk)] + [("rata", pk) for pk in installment_ids if pk]
+            )
+            url = reverse("payments:transfer_form", kwargs={"taxpayer_pk": payment.taxpayer_id})
+            transfer_forms.append((ledger, f"{url}?{query}"))
     return render(
         request,
         "payments/detail.html",
@@ -194,7 +208,8 @@ def payment_detail(request: HttpRequest, taxpayer_pk: int, payment_pk: int) -> H
             "acting": acting,
             "taxpayer": acting.taxpayer,
             "payment": payment,
-            "items": list(payment.items.select_related("ledger__receivable_type", "installment")),
+            "items": items,
+            "transfer_forms": transfer_forms,
             "can_pay": access.can_act_for(request.user, acting.taxpayer, PAY),
         },
     )

@@ -234,6 +234,9 @@ def test_transfer_method_waits_for_the_statement(resident):
     assert payment.status == Payment.Status.PENDING
     html = resident.client.get(response["Location"]).content.decode()
     assert payment.reference in html and "Oczekiwanie na przelew" in html
+    form_link = re.search(r'href="(/platnosci/\d+/przelew/\?[^"]+)"', html).group(1)
+    assert f"kartoteka={resident.ledger.pk}" in form_link
+    assert f"rata={resident.overdue.pk}" in form_link
 
 
 @pytest.mark.parametrize("language_prefix", ["/en"])
