@@ -18,7 +18,7 @@ from django.core.cache import cache
 from eservices import crypto
 from eservices.identity import saml
 from eservices.identity.config import LOA_LOW, LOA_SUBSTANTIAL, get_config
-from eservices.models import AccountLink, ExternalIdentity, User
+from eservices.models import AccountEvent, AccountLink, ExternalIdentity, User
 from tests.eservices import factories
 from tests.fakes.login_gov_pl import (
     FakeLoginGovPl,
@@ -142,6 +142,18 @@ def test_happy_path_creates_account_and_logs_in(client, wk, cek_bytes):
     assert sent["binding"] == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
     assert sent["requested_loa"] == LOA_SUBSTANTIAL
     assert sent["acs_url"] == ACS_URL
+    # The resident's activity log names the method.
+    event = AccountEvent.objects.get(user=user, kind="login")
+    assert event.method == "profil_zaufany"
+
+
+def test_login_page_button_posts_to_the_start(client, wk):
+    # (The login page's form is checked in test_registration.py.)
+    response = client.post(START_URL, {"next": "/moje-naleznosci/wybierz/"})
+    assert response.status_code == 200
+    assert f'action="{wk.sso_url}"' in response.content.decode()
+    pending = client.session["login_gov_pl_pending"]
+    assert [entry["next"] for entry in pending.values()] == ["/moje-naleznosci/wybierz/"]
 
 
 def test_second_login_reuses_the_account_and_honours_next(client, wk):
