@@ -297,6 +297,8 @@ class StatementLine(models.Model):
         verbose_name = _("statement line")
         verbose_name_plural = _("statement lines")
         ordering = ["statement", "line_no"]
+        # Matching by the payer's account looks up earlier matched lines of that account.
+        indexes = [models.Index(fields=["counterparty_account", "status"])]
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.amount} {self.title[:40]}"
