@@ -16,6 +16,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -65,12 +66,26 @@ def request_password_reset(request: HttpRequest, email: str, identifier: str) ->
         },
         getattr(target, "preferred_language", None),
     )
-    if not matched:
+    if not matched or not _within_reset_limit(user):
         return False
-
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
     activity.record(user, Kind.PASSWORD_RESET_REQUESTED, request)
     return True
+
+
+def _within_reset_limit(user: User) -> bool:
+    """At most PASSWORD_RESET_MAX_PER_HOUR links per account and hour (OWASP: per account).
+
+    Over the limit nothing is sent and the answer stays the same; the account is never locked.
+    """
+    limit = int(getattr(settings, "PASSWORD_RESET_MAX_PER_HOUR", 3))
+    key = f"eservices:password-reset:{user.pk}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        return True
 
 
 def check_reset_token(token: str) -> User:

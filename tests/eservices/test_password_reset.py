@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -25,6 +26,14 @@ from .accounts_helpers import (
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 NEW = "nowe-haslo-sosna-77"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reset_limits():
+    # The per-account limit lives in the cache, which outlives each test's transaction.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -151,6 +160,13 @@ def test_requesting_a_reset_locks_nothing(client, person):
     for _ in range(3):
         ask(client, "jan@example.pl", PERSON_PESEL)
     assert client.login(username="jan@example.pl", password=PASSWORD)
+
+
+def test_reset_links_are_rate_limited_per_account_with_the_same_answer(client, person, settings):
+    settings.PASSWORD_RESET_MAX_PER_HOUR = 2
+    answers = {ask(client, "jan@example.pl", PERSON_PESEL).url for _ in range(4)}
+    assert answers == {reverse("eservices:password_reset_sent")}
+    assert len(mail.outbox) == 2
 
 
 def test_identifier_matching_is_exact():
