@@ -447,6 +447,8 @@ PROFIL_ZAUFANY_AUTO_LINK = env_bool("PROFIL_ZAUFANY_AUTO_LINK", False)
 ACCOUNT_ACTIVATION_SECONDS = 72 * 3600
 PASSWORD_RESET_LINK_SECONDS = 60 * 60
 EMAIL_CHANGE_LINK_SECONDS = 24 * 3600
+# Reset links sent per account and hour; over it the form answers the same and sends nothing.
+PASSWORD_RESET_MAX_PER_HOUR = 3
 # Resident sessions (ASVS 7.3.1/7.3.2, PRACTICES.md §10): idle and absolute timeouts, and the
 # warning shown before the idle one (WCAG 2.2.1: at least 2 minutes ahead).
 RESIDENT_SESSION_IDLE_SECONDS = int(env("RESIDENT_SESSION_IDLE_SECONDS", str(15 * 60)))
