@@ -94,6 +94,12 @@ def test_login_with_email_in_any_case_goes_to_next(client: Client, resident):
     assert client.get("/moje-naleznosci/")["Location"] == dashboard_url(tp)
 
 
+def test_the_login_form_carries_next_to_the_password_login(client: Client):
+    html = client.get(reverse("eservices:login") + "?next=/moje-sprawy/").content.decode()
+    password_form = html[html.index('action="/konto/logowanie/"') :]
+    assert '<input type="hidden" name="next" value="/moje-sprawy/">' in password_form
+
+
 def test_login_refuses_an_offsite_next(client: Client, resident):
     account, _, _ = resident
     response = client.post(
