@@ -4,7 +4,7 @@
 * The demo municipality is loaded into the test database for every test (`live_site`): the
   live server needs committed data, so these tests are transactional and the database is
   flushed after each of them (pytest-django runs them after the ordinary database tests).
-  What the migrations created is put back first (`MigratedDatabase`).
+  What the migrations created is put back first (`tests.migrated_database`).
 * axe-core comes from the npm registry (`npm ci` installs the version pinned in package.json
   into node_modules/) and is injected into the page under test (`axe` fixture).
 * A failing test leaves a screenshot in test-results/.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 import re
 import threading
@@ -124,66 +123,6 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(report is not None and report.failed for report in reports)
 
 
-# --- Test database --------------------------------------------------------------------------
-class MigratedDatabase:
-    """The test database as the migrations left it: Wagtail's root page, the default site and
-    locale, the root collection, the default groups and workflow, and so on.
-
-    Every transactional test ends with a flush, which deletes all of that; load_demo builds on
-    it. Django's answer, serialized rollback, fails here as soon as an ordinary transactional
-    test ran before (its flush recreates content types and permissions under new ids, and the
-    deserialized originals then collide with them). So this plugin serializes the database
-    right after pytest-django has created it, and `restore()` empties a flushed database
-    completely and loads that state back.
-    """
-
-    contents: str | None = None
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_fixture_setup(self, fixturedef, request):
-        result = yield
-        if (
-            fixturedef.argname == "django_db_setup"
-            and MigratedDatabase.contents is None
-            and any(E2E_DIR in item.path.parents for item in request.session.items)
-        ):
-            from django.db import connection
-
-            with request.getfixturevalue("django_db_blocker").unblock():
-                contents = json.loads(connection.creation.serialize_db_to_string())
-            # Content types first: creating some objects (Wagtail's tasks) looks them up.
-            contents.sort(key=lambda obj: obj["model"] != "contenttypes.contenttype")
-            MigratedDatabase.contents = json.dumps(contents)
-        return result
-
-    @classmethod
-    def restore(cls) -> None:
-        from django.contrib.contenttypes.models import ContentType
-        from django.db import connection
-        from wagtail.models import Page
-
-        if Page.objects.filter(depth=1).exists():
-            return  # no flush since the migrations: ordinary tests roll back
-        assert cls.contents is not None, "the test database was not serialized after creation"
-        # Sequences keep counting (as after Django's own flush between tests): the restored
-        # rows keep their ids and new rows must not be given the same ones.
-        call_command(
-            "flush",
-            interactive=False,
-            inhibit_post_migrate=True,
-            reset_sequences=False,
-            verbosity=0,
-        )
-        ContentType.objects.clear_cache()  # ids from before the flush
-        connection.creation.deserialize_db_from_string(cls.contents)
-        ContentType.objects.clear_cache()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin("e2e-migrated-database"):
-        config.pluginmanager.register(MigratedDatabase(), "e2e-migrated-database")
-
-
 # --- Live server ----------------------------------------------------------------------------
 class InFlightRequests:
     """WSGI middleware counting the requests the live server is still working on.
@@ -262,7 +201,6 @@ def live_site(live_server, transactional_db) -> LiveSite:
 
     Runs with Playwright's loop parked, so on the connection the live server shares.
     """
-    MigratedDatabase.restore()
     with open(os.devnull, "w") as devnull:
         call_command("load_demo", stdout=devnull)
     return LiveSite(url=live_server.url)

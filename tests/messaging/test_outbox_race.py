@@ -16,7 +16,7 @@ from .conftest import resident_with_arrears
 OVERDUE_EMAIL = [("email", "overdue")]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_claim_disjoint_rows_and_send_each_once(
     arrears_email_template, smtp_server
 ):

@@ -82,7 +82,7 @@ def _wait(condition, what: str, logs: list[Path]) -> None:
     pytest.fail(f"timed out waiting for {what}:\n" + "\n".join(p.read_text()[-3000:] for p in logs))
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_killed_worker_and_two_workers_never_send_twice(
     arrears_email_template, smtp_server, tmp_path
 ):
