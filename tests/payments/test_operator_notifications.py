@@ -23,9 +23,9 @@ from tests.fakes.przelewy24 import NOTIFICATION, FakePrzelewy24, p24_sign
 
 Status = Payment.Status
 Kind = PaymentEvent.Kind
-# The live server reads committed data; the rows data migrations made (interest rates …) are
-# put back after each test's flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The live server reads committed data. What the migrations created (interest rates …) is put
+# back before each transactional test by tests/conftest.py (tests/migrated_database.py).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="module")
