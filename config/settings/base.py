@@ -283,9 +283,7 @@ PAYU = {
 PRZELEWY24_SANDBOX = env_bool("PRZELEWY24_SANDBOX", False)
 PRZELEWY24 = {
     "BASE_URL": env("PRZELEWY24_BASE_URL")
-    or (
-        "https://sandbox.przelewy24.pl" if PRZELEWY24_SANDBOX else "https://secure.przelewy24.pl"
-    ),
+    or ("https://sandbox.przelewy24.pl" if PRZELEWY24_SANDBOX else "https://secure.przelewy24.pl"),
     "MERCHANT_ID": env("PRZELEWY24_MERCHANT_ID", ""),
     # The shop's POS id; the merchant id unless the office has several shops.
     "POS_ID": env("PRZELEWY24_POS_ID") or env("PRZELEWY24_MERCHANT_ID", ""),

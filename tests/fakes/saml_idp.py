@@ -118,9 +118,7 @@ class FakeSamlIdp:
                 "idp": {
                     "name": self.name,
                     "endpoints": {
-                        "single_sign_on_service": [
-                            (self.sso_url, BINDING_HTTP_REDIRECT)
-                        ],
+                        "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)],
                     },
                     "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
                     "want_authn_requests_signed": False,
