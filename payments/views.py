@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from eservices import access
 from eservices.dues import dues
+from eservices.staff_security.csp import public_policy_with_form_action
 from eservices.views import acting_for
 from home.models import MunicipalitySettings
 
@@ -114,7 +115,7 @@ def checkout_view(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
     selected_installments = {
         f"inst-{line.installment.pk}" for line in selection.lines if line.installment
     }
-    return render(
+    response = render(
         request,
         "payments/checkout.html",
         {
@@ -142,6 +143,11 @@ def checkout_view(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+    # "Zapłać" is answered with a redirect to the operator, and browsers hold that redirect
+    # to the page's form-action: name the enabled operators' origins.
+    operators = (getattr(get_gateway(code), "origin", "") for code in methods)
+    response["Content-Security-Policy"] = public_policy_with_form_action(*operators)
+    return response
 
 
 def _continue(request: HttpRequest, payment: Payment) -> HttpResponse:

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import secrets
 import time
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -23,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..staff_security.csp import public_policy_with_form_action
 from . import client, saml
 from .config import get_config
 from .login import LOGIN_METHOD, LOGIN_METHOD_SESSION_KEY, SLO_SESSION_KEY, complete_login
@@ -70,15 +70,6 @@ def _failure(request: HttpRequest, exc: saml.SamlError) -> HttpResponse:
     return response
 
 
-def _form_action_csp(sso_url: str) -> str:
-    """The page's own CSP: the portal's policy plus the node's origin in form-action."""
-    policy = {k: list(v) for k, v in getattr(settings, "CSP_PUBLIC", {}).items()}
-    parts = urlsplit(sso_url)
-    policy.setdefault("form-action", ["'self'"]).append(f"{parts.scheme}://{parts.netloc}")
-    policy.setdefault("script-src", ["'self'"])
-    return "; ".join(f"{name} {' '.join(values)}" for name, values in policy.items())
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
@@ -114,7 +105,7 @@ def start(request: HttpRequest) -> HttpResponse:
             "relay_state": relay_state,
         },
     )
-    response["Content-Security-Policy"] = _form_action_csp(cfg.sso_url)
+    response["Content-Security-Policy"] = public_policy_with_form_action(cfg.sso_url)
     return response
 
 

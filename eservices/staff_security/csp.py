@@ -12,6 +12,8 @@ A view may set its own ``Content-Security-Policy``; it is left alone.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
@@ -21,6 +23,23 @@ def build_policy(directives: dict[str, list[str]]) -> str:
     return "; ".join(
         " ".join([name, *values]) if values else name for name, values in directives.items()
     )
+
+
+def public_policy_with_form_action(*urls: str) -> str:
+    """The portal's policy, also letting forms go to the origins of ``urls``.
+
+    For a page whose form leads off-site: a POST to login.gov.pl, or a checkout whose POST is
+    answered with a redirect to the payment operator (browsers apply form-action to that
+    redirect too). The view sets it as its own Content-Security-Policy.
+    """
+    policy = {name: list(values) for name, values in settings.CSP_PUBLIC.items()}
+    allowed = policy.setdefault("form-action", ["'self'"])
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme and parts.netloc and origin not in allowed:
+            allowed.append(origin)
+    return build_policy(policy)
 
 
 class SecurityHeadersMiddleware:

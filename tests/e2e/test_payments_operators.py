@@ -61,17 +61,6 @@ def operators(settings, live_server, payu_fake, p24_fake):
     return {"payu": payu_fake, "przelewy24": p24_fake}
 
 
-@pytest.fixture
-def context_options() -> dict:
-    # The checkout page's CSP says form-action 'self', and Chromium applies form-action to the
-    # redirect that follows the form's POST: the redirect to the operator is blocked. Until the
-    # checkout page names the enabled operators' origins in its form-action (a payments view;
-    # tests/payments/test_gateway_payu.py::test_checkout_page_lets_its_form_redirect_to_the_
-    # operators is the strict xfail that says so), these journeys bypass the CSP so that
-    # everything after the redirect is still exercised for real.
-    return {"bypass_csp": True}
-
-
 def jan_and_dues():
     jan = get_user_model().objects.get(email=JAN_EMAIL)
     taxpayer = access.taxpayers_for(jan).get(last_name="Kowalski")

@@ -479,11 +479,6 @@ def test_signature_is_over_raw_bytes_not_reserialised_json(payu, fake, receiver)
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the checkout page's CSP form-action is 'self': Chromium blocks the redirect that "
-    "follows its POST to the operator; the page must add the enabled operators' origins",
-)
 def test_checkout_page_lets_its_form_redirect_to_the_operators(resident, settings, fake):
     settings.PAYMENT_GATEWAYS = ["payu", "transfer"]
     settings.PAYU = fake.settings
