@@ -8,7 +8,9 @@ import email
 import email.policy
 import logging
 import re
+import shutil
 import socket
+import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +29,7 @@ from messaging.channels.base import (
     TemporaryFailure,
 )
 from messaging.channels.email import SmtpEmailChannel
+from messaging.channels.signing import DkimSigner
 from tests.fakes.smime import dkim_verify, make_signer, make_test_pki, openssl_verify
 from tests.fakes.smtp import FakeSmtpServer, free_port
 
@@ -127,6 +130,7 @@ def test_a_signed_message_arrives_and_openssl_verifies_it(smtp, signed, pki):
     verified, output = openssl_verify(raw, pki.ca_path)
     assert verified, output
     assert dkim_verify(raw, pki)
+    assert dkim_verify(raw, pki)
 
 
 def test_t24_an_altered_amount_breaks_the_signature(smtp, signed, pki):
@@ -159,6 +163,85 @@ def test_t25_dkim_covers_both_unsubscribe_headers_and_verifies_after_smime(smtp,
     # A changed List-Unsubscribe-Post header is caught by DKIM (S/MIME does not cover it).
     forged = raw.replace(b"List-Unsubscribe=One-Click", b"List-Unsubscribe=Two-Click")
     assert not dkim_verify(forged, pki)
+
+
+def dkim_only(pki) -> DkimSigner:
+    return DkimSigner(pki.dkim_domain, pki.dkim_selector, pki.dkim_key_pem.encode())
+
+
+def test_dkim_relaxed_canonicalisation_survives_what_relays_change(pki):
+    """Relaxed/relaxed (RFC 6376 §3.4.2, §3.4.4): refolded headers, changed whitespace runs,
+    trailing whitespace and blank lines at the end do not break the signature; content does."""
+    message = (
+        b"From: Urzad <e-uslugi@przykladowo.example>\r\n"
+        b"To:   jan@example.org \r\n"
+        b"Subject: Zaleg\t  losc\r\n wiersz dalej\r\n"
+        b"X-Not-Signed: 1\r\n"
+        b"List-Unsubscribe: <https://e-uslugi.example/u/abc/>\r\n"
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        b"\r\n"
+        b"Dzien dobry,  \r\n\tkwota:  123,45\r\n\r\n\r\n"
+    )
+    raw = dkim_only(pki).sign(message)
+    assert dkim_verify(raw, pki)
+    relayed = (
+        raw.replace(b"To:   jan@example.org \r\n", b"To: jan@example.org\r\n")
+        .replace(b"Subject: Zaleg\t  losc\r\n wiersz", b"Subject: Zaleg losc wiersz")
+        .replace(b"List-Unsubscribe: <", b"List-Unsubscribe:\r\n\t<")
+        .replace(b"X-Not-Signed: 1", b"X-Not-Signed: 2")
+        .replace(b"dobry,  \r\n", b"dobry,\r\n")
+        .replace(b"kwota:  123", b"kwota:\t123")
+    ) + b"\r\n\r\n"
+    assert dkim_verify(relayed, pki)
+    assert not dkim_verify(raw.replace(b"123,45", b"123,46"), pki)
+    assert not dkim_verify(raw.replace(b"jan@example.org", b"ewa@example.org"), pki)
+    assert not dkim_verify(raw.replace(b"kwota:  123", b"kwota:123"), pki)  # a space removed
+
+
+def test_dkim_signs_the_bottom_instance_of_a_repeated_header_and_an_empty_body(pki):
+    message = b"From: a@przykladowo.example\r\nSubject: first\r\nSubject: second\r\n\r\n"
+    raw = dkim_only(pki).sign(message)
+    assert dkim_verify(raw, pki)
+    assert not dkim_verify(raw.replace(b"second", b"secund"), pki)
+    assert dkim_verify(raw + b"\r\n\r\n", pki)  # blank lines at the end are not content
+
+
+def test_dkim_needs_an_rsa_key_of_at_least_1024_bits(pki):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(ImproperlyConfigured, match="must be an RSA key"):
+        DkimSigner(pki.dkim_domain, pki.dkim_selector, ec_pem)
+    # cryptography will not generate a 512-bit key; openssl still does.
+    short_pem = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        [shutil.which("openssl") or "/usr/bin/openssl", "genrsa", "512"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with pytest.raises(ImproperlyConfigured, match="shorter than 1024"):
+        DkimSigner(pki.dkim_domain, pki.dkim_selector, short_pem)
+    with pytest.raises(ImproperlyConfigured, match="unreadable"):
+        DkimSigner(pki.dkim_domain, pki.dkim_selector, b"-----BEGIN PRIVATE KEY-----\nxx")
+
+
+awkward_bytes = st.lists(
+    st.sampled_from([b"a", b"Z", b"0", b" ", b"\t", b"  ", b"\r\n", b"\r\n ", b":", b"=", b";"]),
+    max_size=60,
+).map(b"".join)
+
+
+@hypothesis_settings(max_examples=40, deadline=None)
+@given(subject=awkward_bytes, body=awkward_bytes)
+def test_dkim_signatures_of_any_whitespace_verify_with_dkimpy(pki, subject, body):
+    """Our canonicalisation against dkimpy's independent one, on headers and bodies made of
+    whitespace runs, folds and blank lines (``pki`` is module-scoped, so not recreated)."""
+    subject = subject.replace(b"\r\n", b"\r\n ")  # a header line may only continue folded
+    message = b"From: a@przykladowo.example\r\nSubject: x" + subject + b"\r\n\r\n" + body
+    if not body.endswith(b"\r\n"):
+        message += b"\r\n"  # dkimpy leaves WSP before an added final CRLF (RFC: removed)
+    assert dkim_verify(dkim_only(pki).sign(message), pki)
 
 
 def test_without_html_or_unsubscribe_the_entity_is_plain_text(smtp, signed, pki):
@@ -436,3 +519,4 @@ def test_any_text_and_subject_arrive_intact_and_verified(smtp, signed, pki, text
     assert content_of(content) == expected
     verified, output = openssl_verify(raw, pki.ca_path)
     assert verified, output
+    assert dkim_verify(raw, pki)
