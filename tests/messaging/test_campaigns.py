@@ -188,11 +188,11 @@ def test_a_crash_mid_batch_never_sends_twice(arrears_email_template, smtp_server
     real_send = sending.send_claimed
     calls = {"n": 0}
 
-    def dying_send(delivery, channel=None):
+    def dying_send(delivery, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise SystemExit("worker killed")
-        return real_send(delivery, channel)
+        return real_send(delivery, *args, **kwargs)
 
     monkeypatch.setattr(sending, "send_claimed", dying_send)
     with pytest.raises(SystemExit):

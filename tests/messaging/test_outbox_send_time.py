@@ -1,0 +1,133 @@
+"""What a worker checks when it sends a claimed batch: consent, contact and suppression as they
+are when the batch is claimed (not when the outbox was built), read once per batch."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from messaging import campaigns, sending
+from messaging.consents import Evidence, set_consent
+from messaging.models import (
+    Campaign,
+    Delivery,
+    MessageTemplate,
+    MessagingSettings,
+    Suppression,
+    VerifiedPhone,
+)
+
+from .conftest import resident_with_arrears, verify_phone
+
+pytestmark = pytest.mark.django_db
+
+OVERDUE_SMS = [("sms", "overdue")]
+
+
+@pytest.fixture
+def sms_template(db):
+    return MessageTemplate.objects.create(
+        name="SMS zaległość",
+        channel="sms",
+        category="overdue",
+        source="total_arrears",
+        text="Gmina Przykladowo: prosimy o kontakt w sprawie zaleglosci.",
+    )
+
+
+def sms_residents(n: int, first_phone: int = 500600000):
+    residents = []
+    for i in range(n):
+        user, _tp = resident_with_arrears(grants=OVERDUE_SMS)
+        verify_phone(user, f"+48{first_phone + i}")
+        residents.append(user)
+    return residents
+
+
+def materialised(template) -> Campaign:
+    campaign = Campaign.objects.create(name="x", template=template, query_code="total_arrears")
+    campaigns.materialise(campaign)
+    return campaign
+
+
+def test_consent_contact_and_suppression_changed_after_planning_stop_the_sms(sms_template, capsys):
+    withdrawn, unverified, suppressed, stays = sms_residents(4)
+    campaign = materialised(sms_template)
+    # Between building the outbox and the worker claiming the batch:
+    set_consent(withdrawn, "sms", "overdue", False, Evidence())
+    VerifiedPhone.objects.filter(user=unverified).delete()
+    Suppression.objects.create(channel="sms", address=suppressed.verified_phone.phone)
+
+    assert sending.drain_batch(campaign.pk) == 4
+
+    rows = {d.user_id: d for d in Delivery.objects.filter(campaign=campaign)}
+    assert rows[stays.pk].status == "delivered"  # the console channel counts as delivered
+    assert (rows[withdrawn.pk].status, rows[withdrawn.pk].error) == (
+        "skipped",
+        "no consent at send time",
+    )
+    assert (rows[unverified.pk].status, rows[unverified.pk].error) == (
+        "skipped",
+        "no verified contact",
+    )
+    assert (rows[suppressed.pk].status, rows[suppressed.pk].error) == (
+        "skipped",
+        "address suppressed",
+    )
+    printed = capsys.readouterr().out
+    assert printed.count("SMS to ") == 1 and stays.verified_phone.phone in printed
+
+
+def test_a_bounce_stops_the_rest_of_the_batch_to_that_address(smtp_server, db):
+    """Two rows to one address in one batch (two reminders): after a 550 the second is not
+    tried; the suppression read with the batch is kept up to date while it is sent."""
+    user, _tp = resident_with_arrears(grants=[("email", "overdue")])
+    ids = [
+        Delivery.objects.create(
+            key=f"test:{n}", user=user, channel="email", category="overdue", body="x", subject="s"
+        ).pk
+        for n in range(2)
+    ]
+    smtp_server.reply_next("RCPT", "550 5.1.1 No such user")
+    claimed = sending.claim_batch(None)
+    assert claimed == ids
+
+    assert sending.send_claimed_rows(claimed) == {"permanent_failure": 1, "skipped": 1}
+    first, second = (Delivery.objects.get(pk=pk) for pk in ids)
+    assert first.status == "permanent_failure"
+    assert (second.status, second.error) == ("skipped", "address suppressed")
+    assert smtp_server.messages == []
+
+
+def _queries_to_send(ids: list[int]) -> int:
+    MessagingSettings.load()  # made on first use; not part of sending
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = sending.send_claimed_rows(ids)
+    assert set(outcomes) <= {"sent", "delivered"} and sum(outcomes.values()) == len(ids)
+    return len(queries)
+
+
+def test_sms_batch_checks_cost_a_few_queries_per_batch_and_one_update_per_message(
+    sms_template, capsys
+):
+    sms_residents(9)
+    campaign = materialised(sms_template)
+    small = _queries_to_send(sending.claim_batch(campaign.pk, limit=3))
+    large = _queries_to_send(sending.claim_batch(campaign.pk, limit=6))
+    assert large - small == 3  # one result update per extra message, nothing else
+    # The 3 updates, and once: rows, settings, consents, phones, suppressions.
+    assert small == 3 + 5
+
+
+def test_email_batch_checks_cost_a_few_queries_per_batch_and_one_update_per_message(
+    arrears_email_template, smtp_server
+):
+    for _ in range(9):
+        resident_with_arrears(grants=[("email", "overdue")])
+    campaign = materialised(arrears_email_template)
+    small = _queries_to_send(sending.claim_batch(campaign.pk, limit=3))
+    large = _queries_to_send(sending.claim_batch(campaign.pk, limit=6))
+    assert large - small == 3
+    assert small == 3 + 5  # the same with the accounts' addresses instead of phones
+    assert len(smtp_server.messages) == 9
