@@ -11,3 +11,8 @@ booking.
 from django.dispatch import Signal
 
 payment_booked = Signal()
+
+#: ``payments_booked`` — many statement lines were booked at once (a bank statement): one
+#: signal per statement instead of one per line. Keyword argument ``bookings``: a list of
+#: dicts with ``payment_booked``'s keyword arguments. Sent on transaction commit.
+payments_booked = Signal()

@@ -34,9 +34,22 @@ def record_event(
     limits the event to one domain system (the one that keeps the ledger); by default every
     system sees it.
     """
+    return record_events(kind, [payload], target_system=target_system)[0]
+
+
+def record_events(
+    kind: str, payloads: list[dict[str, Any]], *, target_system: DomainSystem | None = None
+) -> list[OutboundEvent]:
+    """`record_event` for many changes of one kind at once (a bank statement's bookings)."""
     if not _KIND.match(kind):
         raise ValueError(f"event kinds look like 'payment.booked'; got {kind!r}")
-    return OutboundEvent.objects.create(kind=kind, payload=payload, target_system=target_system)
+    return OutboundEvent.objects.bulk_create(
+        [
+            OutboundEvent(kind=kind, payload=payload, target_system=target_system)
+            for payload in payloads
+        ],
+        batch_size=1000,
+    )
 
 
 def events_for(system: DomainSystem, *, after: int = 0, limit: int = 100) -> list[OutboundEvent]:

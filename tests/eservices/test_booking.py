@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from eservices.allocation import split_proportionally
-from eservices.booking import book_payment
+from eservices.booking import Booking, PaymentToBook, book_payment, book_payments
 from eservices.dues import dues, interest_rules, open_item
 from eservices.ledger import annotate_installments, ledger_totals
-from eservices.models import Installment, LedgerEntry
+from eservices.models import Installment, LedgerEntry, Taxpayer
 
 from . import factories as f
 
@@ -162,3 +163,88 @@ def test_concurrent_bookings_for_one_taxpayer_never_overallocate():
     assert _outstanding(inst) == 0
     assert ledger_totals([led.pk])[led.pk]["credit"] == Decimal("20.00")
     assert LedgerEntry.objects.filter(kind=Kind.PAYMENT).count() == 3
+
+
+def _payer_with_history() -> tuple:
+    """Two receivables, arrears with a reminder cost, one instalment not yet due."""
+    tp = f.taxpayer()
+    tax = f.ledger(tp, f.receivable_type("pn-osoby"))
+    dog = f.ledger(tp, f.receivable_type("psy", name="Opłata od psów", category="dog_fee"))
+    first = f.installment(tax, "473.00", date(2026, 3, 16), number=1)
+    f.installment(tax, "473.00", date(2026, 5, 15), number=2)
+    f.installment(dog, "85.00", date(2026, 3, 16), number=1)
+    f.installment(tax, "193.00", date(2026, 9, 15), number=3)
+    f.entry(first, Kind.REMINDER_COST, reminder_costs="16.00", booked_on=date(2026, 4, 1))
+    return tp, tax, dog
+
+
+def _plan(tp, tax, dog, tag: str) -> list[PaymentToBook]:
+    """Partial, designated, repeated and refused payments, several per taxpayer."""
+    return [
+        PaymentToBook(tp.pk, Decimal("216.00"), date(2026, 6, 30), f"{tag}-1"),
+        PaymentToBook(tp.pk, Decimal("85.00"), date(2026, 7, 2), f"{tag}-2", ledger=dog),
+        PaymentToBook(tp.pk, Decimal("0.00"), date(2026, 7, 3), f"{tag}-bad"),
+        PaymentToBook(tp.pk, Decimal("300.00"), date(2026, 7, 10), f"{tag}-3"),
+        PaymentToBook(tp.pk, Decimal("300.00"), date(2026, 7, 10), f"{tag}-3"),
+        PaymentToBook(tp.pk, Decimal("2000.00"), date(2026, 8, 1), f"{tag}-4", ledger=tax),
+    ]
+
+
+def _entries(tp) -> list[tuple]:
+    rows = LedgerEntry.objects.filter(ledger__taxpayer=tp, kind=Kind.PAYMENT).order_by(
+        "external_id"
+    )
+    return [
+        (
+            e.external_id.split("-", 1)[1],
+            e.ledger.receivable_type.code,
+            e.installment.number if e.installment else None,
+            e.booked_on,
+            e.principal,
+            e.interest,
+            e.reminder_costs,
+        )
+        for e in rows
+    ]
+
+
+def test_book_payments_books_what_one_by_one_booking_would(db):
+    one_by_one, together = _payer_with_history(), _payer_with_history()
+    refused = []
+    for payment in _plan(*one_by_one, "a"):
+        try:
+            book_payment(
+                Taxpayer.objects.get(pk=payment.taxpayer_id),
+                payment.amount,
+                payment.paid_on,
+                payment.reference,
+                ledger=payment.ledger,
+            )
+        except ValueError as error:
+            refused.append(str(error))
+    # Interleaved with another taxpayer's payments, as statement lines come.
+    other = _payer_with_history()
+    plan = [p for pair in zip(_plan(*together, "b"), _plan(*other, "o"), strict=True) for p in pair]
+    results = book_payments(plan)
+
+    assert _entries(together[0]) == _entries(one_by_one[0])
+    assert len(_entries(together[0])) > 5  # split, credit, designated: a real history
+    assert [str(r) for r in results if isinstance(r, ValueError)] == refused * 2
+    repeated = [r for r in results if isinstance(r, Booking) and r.already_booked]
+    assert len(repeated) == 2  # each taxpayer's "-3" a second time
+    assert _entries(other[0]) == [(row[0], *row[1:]) for row in _entries(one_by_one[0])]
+
+
+def test_book_payments_takes_the_same_queries_for_ten_or_a_hundred_taxpayers(db):
+    def queries(count: int) -> int:
+        payers = [_payer_with_history() for _ in range(count)]
+        plan = [
+            PaymentToBook(tp.pk, Decimal("100.00"), PAID_ON, f"q{count}-{tp.pk}")
+            for tp, _, _ in payers
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            results = book_payments(plan)
+        assert all(isinstance(r, Booking) and r.entries for r in results)
+        return len(captured)
+
+    assert queries(10) == queries(100)

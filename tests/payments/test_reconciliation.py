@@ -9,13 +9,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from eservices.models import LedgerEntry, OutboundEvent
 from payments import reconciliation
 from payments.models import BankStatement, Payment, StatementLine
-from payments.signals import payment_booked
+from payments.signals import payment_booked, payments_booked
 from payments.virtual_accounts import compact_nrb, virtual_account
+from tests.eservices import factories as f
 
 from .helpers import demo_body, mt940_generator, post_notification, start_payment
 
@@ -30,15 +33,21 @@ def gen():
 
 @pytest.fixture
 def booked(resident):
-    """payment_booked signals received (sent on commit)."""
+    """Bookings announced (sent on commit): one per payment_booked, and each of a statement's
+    payments_booked."""
     received = []
 
-    def receiver(sender, **kwargs):
+    def one(sender, **kwargs):
         received.append(kwargs)
 
-    payment_booked.connect(receiver)
+    def many(sender, *, bookings, **kwargs):
+        received.extend(bookings)
+
+    payment_booked.connect(one)
+    payments_booked.connect(many)
     yield received
-    payment_booked.disconnect(receiver)
+    payment_booked.disconnect(one)
+    payments_booked.disconnect(many)
 
 
 def _completed(resident, choices=None) -> Payment:
@@ -255,3 +264,116 @@ def test_booked_day_is_the_gateway_completion_day(resident, gen):
     assert {e.booked_on for e in _payments_entries(resident)} == {
         timezone.localdate() - timedelta(days=3)
     }
+
+
+def _payments_entries_of(inst):
+    return LedgerEntry.objects.filter(installment=inst, kind=LedgerEntry.Kind.PAYMENT)
+
+
+def _virtual_type():
+    rtype = f.receivable_type(
+        "pn-wirtualne", bank_account=ACCOUNT, virtual_account_prefix="10000002"
+    )
+    return rtype
+
+
+def _virtual_line(gen, taxpayer, rtype, amount: str, title: str = "podatek"):
+    return gen.CreditLine(
+        amount=Decimal(amount),
+        title=title,
+        virtual_account=compact_nrb(virtual_account(taxpayer, rtype)),
+    )
+
+
+def test_a_statement_books_in_the_same_queries_for_ten_or_sixty_lines(db, gen):
+    rtype = _virtual_type()
+
+    def queries(count: int, number: str) -> int:
+        lines = []
+        for n in range(count):
+            tp = f.taxpayer()
+            led = f.ledger(tp, rtype)
+            f.installment(led, "100.00", timezone.localdate() - timedelta(days=40), number=1)
+            lines.append(_virtual_line(gen, tp, rtype, "60.00"))
+            if n % 5 == 0:  # ledger numbers in titles are looked up in bulk too
+                lines.append(gen.CreditLine(amount=Decimal("7.00"), title=f"{led.number} rata"))
+        data = _statement(gen, lines, number=number)
+        with CaptureQueriesContext(connection) as captured:
+            result = reconciliation.import_statement(data)
+        assert result.matched == len(lines) and result.unmatched == 0
+        return len(captured)
+
+    queries(2, "9")  # warm-up: settings are read once per process
+    assert queries(10, "10") == queries(60, "60")
+
+
+def test_two_lines_of_one_payer_in_a_statement_are_booked_in_turn(db, gen):
+    rtype = _virtual_type()
+    tp = f.taxpayer()
+    led = f.ledger(tp, rtype)
+    today = timezone.localdate()
+    first = f.installment(led, "100.00", today - timedelta(days=40), number=1)
+    second = f.installment(led, "100.00", today - timedelta(days=10), number=2)
+    data = _statement(
+        gen,
+        [
+            _virtual_line(gen, tp, rtype, "100.00", "rata 1"),
+            _virtual_line(gen, tp, rtype, "100.00", "rata 2"),
+        ],
+    )
+    reconciliation.import_statement(data)
+    # The second line sees what the first paid: it goes to the next instalment, not over it.
+    paid = {
+        inst.number: -sum(e.principal for e in _payments_entries_of(inst))
+        for inst in (first, second)
+    }
+    assert paid == {1: Decimal("100.00"), 2: Decimal("100.00")}
+    assert StatementLine.objects.filter(status=Line.MATCHED).count() == 2
+    events = OutboundEvent.objects.filter(kind="payment.booked")
+    assert events.count() == 2
+    assert {e.payload["taxpayer"] for e in events} == {tp.external_id}
+
+
+def test_a_line_booking_refuses_waits_for_a_clerk_and_the_rest_are_booked(db, gen):
+    rtype = _virtual_type()
+    good, empty = f.taxpayer(), f.taxpayer()
+    f.installment(f.ledger(good, rtype), "50.00", timezone.localdate(), number=1)
+    data = _statement(
+        gen,
+        [
+            _virtual_line(gen, empty, rtype, "10.00"),  # no ledger at all: nothing to book on
+            _virtual_line(gen, good, rtype, "50.00"),
+        ],
+    )
+    result = reconciliation.import_statement(data)
+    assert (result.matched, result.unmatched) == (1, 1)
+    refused = StatementLine.objects.get(amount=Decimal("10.00"))
+    assert refused.status == Line.UNMATCHED and "no ledger" in refused.note
+    assert StatementLine.objects.get(amount=Decimal("50.00")).status == Line.MATCHED
+
+
+def test_a_statement_booking_confirms_to_residents_who_consented(
+    resident, gen, django_capture_on_commit_callbacks
+):
+    from messaging.consents import Evidence, set_consent
+    from messaging.models import Delivery
+
+    set_consent(resident.user, "email", "payment_booked", True, Evidence())
+    rtype = resident.ledger.receivable_type
+    rtype.bank_account = ACCOUNT
+    rtype.virtual_account_prefix = "10000001"
+    rtype.save()
+    stranger = f.taxpayer()
+    f.ledger(stranger, rtype)
+    data = _statement(
+        gen,
+        [
+            _virtual_line(gen, resident.taxpayer, rtype, "123.45"),
+            _virtual_line(gen, stranger, rtype, "10.00"),
+        ],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reconciliation.import_statement(data)
+    message = Delivery.objects.get()
+    assert message.user == resident.user and message.category == "payment_booked"
+    assert "123,45 zł" in message.body
