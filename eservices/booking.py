@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from .allocation import Allocation, OpenItem, allocate_payment
+from .bulk import any_of, insert_rows
 from .dues import interest_rules
 from .interest import InterestRegime, InterestRules
 from .ledger import ledger_totals
@@ -32,8 +33,9 @@ from .models import Installment, Ledger, LedgerEntry, Taxpayer
 from .money import ZERO, money
 
 Kind = LedgerEntry.Kind
-#: Payments booked per round trip: bounds the IN lists and the rows held in memory.
-CHUNK = 2000
+#: Payments booked per round trip: bounds the rows held in memory.
+CHUNK = 5000
+REGIMES = {regime.value: regime for regime in InterestRegime}
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def open_items(ledgers: Sequence[_Ledger]) -> tuple[list[OpenItem], dict[object,
     ledger_of: dict[object, int] = {}
     items: list[OpenItem] = []
     rows = (
-        Installment.objects.filter(ledger_id__in=by_id)
+        Installment.objects.filter(ledger_id__in=any_of(by_id))
         .annotate(outstanding=Sum("entries__principal"))
         .filter(outstanding__gt=0)
         .order_by("due_date", "number", "pk")
@@ -194,14 +196,14 @@ def _book_chunk(payments: list[PaymentToBook], rules: InterestRules) -> list[Boo
     ledgers_of: dict[int, list[_Ledger]] = defaultdict(list)
     rows = (
         Ledger.objects.select_for_update(of=("self",))
-        .filter(taxpayer_id__in={p.taxpayer_id for p in payments})
+        .filter(taxpayer_id__in=any_of({p.taxpayer_id for p in payments}))
         .order_by("pk")
         .values_list(
             "pk", "taxpayer_id", "receivable_type__bank_account", "receivable_type__interest_regime"
         )
     )
     for pk, taxpayer_id, account, regime in rows:
-        ledgers_of[taxpayer_id].append(_Ledger(pk, taxpayer_id, account, InterestRegime(regime)))
+        ledgers_of[taxpayer_id].append(_Ledger(pk, taxpayer_id, account, REGIMES[regime]))
     # Every booking writes entry ``<reference>/0`` first, so that entry tells a booked one.
     booked = set(
         LedgerEntry.objects.filter(
@@ -237,7 +239,7 @@ def _book_chunk(payments: list[PaymentToBook], rules: InterestRules) -> list[Boo
             continue
         results.append(booking)
         entries.extend(booking.entries)
-    LedgerEntry.objects.bulk_create(entries, batch_size=CHUNK)
+    insert_rows(entries)
     return results
 
 

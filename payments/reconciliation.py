@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from eservices.booking import PaymentToBook, book_payment, book_payments
+from eservices.bulk import any_of, insert_rows
 from eservices.integration.outbox import record_event, record_events
 from eservices.models import Ledger, Taxpayer
 
@@ -166,7 +167,7 @@ def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportRes
                 )
             )
         fresh = [row for row in rows if row.line_hash not in known]
-        StatementLine.objects.bulk_create(fresh, batch_size=BATCH)
+        insert_rows(fresh, ids=True)
         result = ImportResult(
             statement, created=True, lines=len(fresh), skipped_lines=len(rows) - len(fresh)
         )
@@ -228,18 +229,22 @@ class Matcher:
     def _first_ledgers(pairs) -> dict[tuple[int, int], Ledger]:
         """The first ledger of each (taxpayer, receivable type) a virtual account names."""
         wanted = {(taxpayer.pk, rtype.pk) for taxpayer, rtype in pairs}
-        found: dict[tuple[int, int], Ledger] = {}
+        first: dict[tuple[int, int], int] = {}
         taxpayer_ids = sorted({pk for pk, _ in wanted})
         for start in range(0, len(taxpayer_ids), BATCH):
             rows = Ledger.objects.filter(
-                taxpayer_id__in=taxpayer_ids[start : start + BATCH],
+                taxpayer_id__in=any_of(taxpayer_ids[start : start + BATCH]),
                 receivable_type_id__in={type_pk for _, type_pk in wanted},
-            ).order_by("-pk")
-            for ledger in rows:  # descending, so the first ledger is written last
-                key = (ledger.taxpayer_id, ledger.receivable_type_id)
-                if key in wanted:
-                    found[key] = ledger
-        return found
+            ).values_list("pk", "taxpayer_id", "receivable_type_id")
+            for pk, taxpayer_id, type_id in rows:
+                key = (taxpayer_id, type_id)
+                if key in wanted and pk < first.get(key, pk + 1):
+                    first[key] = pk
+        # Only the primary key is used: booking designates the ledger by it.
+        return {
+            key: Ledger(pk=pk, taxpayer_id=key[0], receivable_type_id=key[1])
+            for key, pk in first.items()
+        }
 
     @staticmethod
     def _ledgers_by_number(tokens: set[str]) -> dict[str, list[Ledger]]:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from eservices.bulk import insert_rows
 from eservices.models import DomainSystem, OutboundEvent
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -43,13 +44,12 @@ def record_events(
     """`record_event` for many changes of one kind at once (a bank statement's bookings)."""
     if not _KIND.match(kind):
         raise ValueError(f"event kinds look like 'payment.booked'; got {kind!r}")
-    return OutboundEvent.objects.bulk_create(
-        [
-            OutboundEvent(kind=kind, payload=payload, target_system=target_system)
-            for payload in payloads
-        ],
-        batch_size=1000,
-    )
+    events = [
+        OutboundEvent(kind=kind, payload=payload, target_system=target_system)
+        for payload in payloads
+    ]
+    insert_rows(events, ids=True)
+    return events
 
 
 def events_for(system: DomainSystem, *, after: int = 0, limit: int = 100) -> list[OutboundEvent]:
