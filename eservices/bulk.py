@@ -32,25 +32,37 @@ PLAIN = {
 }
 
 
+def allocate_ids(objs: Sequence[Model]) -> bool:
+    """Give unsaved ``objs`` their primary keys from the table's sequence, before inserting
+    them (one query); False where the database has no sequences to take them from."""
+    if not objs or connection.vendor != "postgresql":
+        return False
+    meta = objs[0]._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    return True
+
+
 def insert_rows(objs: Sequence[Model], *, ids: bool = False) -> None:
-    """Insert unsaved ``objs`` (all of one model); with ``ids``, set each one's primary key."""
+    """Insert unsaved ``objs`` (all of one model). With ``ids``, each one gets its primary key;
+    objects whose keys `allocate_ids` gave are inserted with them."""
     if not objs:
         return
     model = type(objs[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
+    if ids and objs[0].pk is None:
+        allocate_ids(objs)
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
-    fields = [f for f in meta.concrete_fields if not f.primary_key or ids]
+    fields = [f for f in meta.concrete_fields if not f.primary_key or objs[0].pk is not None]
     with connection.cursor() as cursor:
-        if ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         # psycopg writes plain values (str, int, Decimal, date, aware datetime) itself; only
         # the others (JSON, …) go through Django's conversion, which costs µs per value.

@@ -286,6 +286,8 @@ def _virtual_line(gen, taxpayer, rtype, amount: str, title: str = "podatek"):
 
 
 def test_a_statement_books_in_the_same_queries_for_ten_or_sixty_lines(db, gen):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite splits a bulk insert by its limit on query parameters")
     rtype = _virtual_type()
 
     def queries(count: int, number: str) -> int:
