@@ -19,6 +19,7 @@ _SCRIPT = """
 local key = KEYS[1]
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local wanted = tonumber(ARGV[3] or '1')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local state = redis.call('HMGET', key, 'tokens', 'at')
@@ -27,10 +28,10 @@ local at = tonumber(state[2])
 if tokens == nil then tokens = burst; at = now end
 tokens = math.min(burst, tokens + (now - at) * rate / 1000000)
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= wanted then
+  tokens = tokens - wanted
 else
-  wait = math.ceil((1 - tokens) * 1000000 / rate)
+  wait = math.ceil((wanted - tokens) * 1000000 / rate)
 end
 redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', key, 60000)
@@ -60,21 +61,28 @@ class TokenBucket:
         self._tokens = float(self.burst)
         self._at = time.monotonic()
 
-    def take(self) -> int:
+    def take(self, tokens: int = 1) -> int:
+        """Take ``tokens`` (at most ``burst``) at once: 0, or the microseconds to wait first.
+
+        Taking several in one call is how a worker reserves a few sends per round trip to
+        Redis; they are spent right away, so the rate and the burst still hold across workers.
+        """
+        if not 1 <= tokens <= self.burst:
+            raise ValueError(f"can take 1 to {self.burst} tokens at once, not {tokens}")
         if self._redis is not None:
-            return int(self._script(keys=[self.key], args=[self.rate, self.burst]))
+            return int(self._script(keys=[self.key], args=[self.rate, self.burst, tokens]))
         with self._lock:
             now = time.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
             self._at = now
-            if self._tokens >= 1:
-                self._tokens -= 1
+            if self._tokens >= tokens:
+                self._tokens -= tokens
                 return 0
-            return int((1 - self._tokens) * 1_000_000 / self.rate) + 1
+            return int((tokens - self._tokens) * 1_000_000 / self.rate) + 1
 
-    def acquire(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Block until a token is taken."""
-        while wait := self.take():
+    def acquire(self, tokens: int = 1, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Block until ``tokens`` are taken."""
+        while wait := self.take(tokens):
             sleep(wait / 1_000_000)
 
 

@@ -8,14 +8,17 @@ and `release_stale` can put such rows back after an operator check. Stopping a c
 stops claiming, so starting it again resumes with the rows still ``created``.
 
 Every send takes a token from the shared bucket (`messaging.ratelimit`): the rate holds across
-workers. Temporary failures are retried by putting the row back to ``created`` up to
-``MAX_ATTEMPTS``; permanent failures suppress the address for later sends.
+workers (a worker takes a few tokens per round trip to Redis and spends them at once).
+Temporary failures are retried by putting the row back to ``created`` up to ``MAX_ATTEMPTS``;
+permanent failures suppress the address for later sends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +57,7 @@ logger = logging.getLogger(__name__)
 Status = Delivery.Status
 MAX_ATTEMPTS = 3
 BATCH_SIZE = 100
+TOKENS_PER_TRIP = 10  # send tokens taken from the shared bucket per round trip to Redis
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 
 
@@ -104,12 +108,15 @@ class SendTimeState:
     phones: dict[int, str] = field(default_factory=dict)
     suppressed: set[tuple[str, str]] = field(default_factory=set)
     rate: float = 1.0
+    # Rows of each channel not yet through `send_claimed`, and send tokens taken but unspent.
+    pending: dict[str, int] = field(default_factory=dict)
+    reserved: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def read(cls, rows: list[Delivery]) -> SendTimeState:
         user_ids = {row.user_id for row in rows}
         channels = {row.channel for row in rows}
-        state = cls(rate=_rate())
+        state = cls(rate=_rate(), pending=dict(Counter(row.channel for row in rows)))
         if not rows:
             return state
         state.consents = set(
@@ -136,6 +143,17 @@ class SendTimeState:
             state.suppressed = set(suppressions.values_list("channel", "address")) & wanted
         return state
 
+    def take_token(self, channel: str) -> None:
+        """Block until this send may go (the shared rate); tokens are taken from Redis a few
+        at a time, never more than the rows of the batch still to go nor the bucket's burst,
+        so the rate across workers holds as it does token by token."""
+        if not self.reserved.get(channel):
+            bucket = bucket_for(channel, self.rate)
+            tokens = max(1, min(self.pending.get(channel, 0) + 1, bucket.burst, TOKENS_PER_TRIP))
+            bucket.acquire(tokens)
+            self.reserved[channel] = tokens
+        self.reserved[channel] -= 1
+
     def contact(self, row: Delivery) -> str:
         """Where the row's channel reaches its recipient now (`consents.contact_for`)."""
         if row.channel == Channel.EMAIL:
@@ -152,13 +170,15 @@ def _rate() -> float:
     return float(MessagingSettings.load().sends_per_second or 1)
 
 
-def send_claimed(delivery: Delivery, email_channel=None, state: SendTimeState | None = None) -> str:
+def send_claimed(delivery: Delivery, channel=None, state: SendTimeState | None = None) -> str:
     """Send one claimed row (consent, suppression and contact checked now); its new status.
 
-    ``state`` is the batch's `SendTimeState`; without one it is read for this row alone.
+    ``channel`` is the batch's email or SMS channel (one SMTP connection for the batch);
+    ``state`` its `SendTimeState`. Without them they are made for this row alone.
     """
     if state is None:
         state = SendTimeState.read([delivery])
+    state.pending[delivery.channel] = state.pending.get(delivery.channel, 1) - 1
     if (delivery.user_id, delivery.channel, delivery.category) not in state.consents:
         _finish(delivery, Status.SKIPPED, error="no consent at send time")
         return Status.SKIPPED
@@ -169,7 +189,7 @@ def send_claimed(delivery: Delivery, email_channel=None, state: SendTimeState | 
     if (delivery.channel, address) in state.suppressed:
         _finish(delivery, Status.SKIPPED, to=address, error="address suppressed")
         return Status.SKIPPED
-    bucket_for(delivery.channel, state.rate).acquire()
+    state.take_token(delivery.channel)
     reference = str(delivery.pk)
     try:
         if delivery.channel == Channel.EMAIL:
@@ -183,13 +203,13 @@ def send_claimed(delivery: Delivery, email_channel=None, state: SendTimeState | 
                 ),
                 reference=reference,
             )
-            if email_channel is not None:
-                result = email_channel.send(message)
+            if channel is not None:
+                result = channel.send(message)
             else:
-                with get_email_channel() as channel:
-                    result = channel.send(message)
+                with get_email_channel() as email_channel:
+                    result = email_channel.send(message)
         else:
-            result = get_sms_channel().send(
+            result = (channel or get_sms_channel()).send(
                 OutgoingSms(to=address, text=delivery.body, reference=reference)
             )
     except TemporaryFailure as exc:
@@ -260,23 +280,52 @@ def send_claimed_rows(ids: list[int]) -> dict[str, int]:
     """Send rows this caller claimed; email shares one SMTP connection. Counts per outcome.
 
     The send-time checks are read once for the batch (`SendTimeState`), after the claim.
+    The results are recorded row by row as they come, so a worker that dies mid-batch leaves
+    the rows it sent marked as sent; their commits do not wait for the disk
+    (`_results_commit_lazily`).
     """
     outcomes: dict[str, int] = {}
     rows = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
     state = SendTimeState.read(rows)
     emails = [d for d in rows if d.channel == Channel.EMAIL]
-    others = [d for d in rows if d.channel != Channel.EMAIL]
+    texts = [d for d in rows if d.channel != Channel.EMAIL]
 
     def count(status: str) -> None:
         outcomes[status] = outcomes.get(status, 0) + 1
 
-    if emails:
-        with get_email_channel() as channel:
-            for delivery in emails:
+    with _results_commit_lazily():
+        if emails:
+            with get_email_channel() as channel:
+                for delivery in emails:
+                    count(send_claimed(delivery, channel, state))
+        if texts:
+            channel = get_sms_channel()
+            for delivery in texts:
                 count(send_claimed(delivery, channel, state))
-    for delivery in others:
-        count(send_claimed(delivery, state=state))
     return outcomes
+
+
+@contextlib.contextmanager
+def _results_commit_lazily():
+    """PostgreSQL's ``synchronous_commit = off`` while a batch's results are recorded.
+
+    Each result is its own commit, and waiting for the WAL to reach the disk cost more than
+    the rest of an SMS send. Without the wait a crash of the database server (not of the
+    worker) may lose the last fraction of a second of results: those rows stay ``sending``,
+    which is never re-sent (`release_stale` hands them to a clerk). The claim, which is what
+    prevents a second send, is committed before this and keeps the full guarantee, and so do
+    the consent withdrawals of `suppress`.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield  # inside a transaction the outer commit decides; SQLite has no such setting
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def drain_batch(campaign_id: int | None = None, limit: int | None = None) -> int:
@@ -293,19 +342,23 @@ def drain_batch(campaign_id: int | None = None, limit: int | None = None) -> int
 def suppress(channel: str, address: str, reason: str) -> None:
     """No more sends to ``address``; consents bound to it are withdrawn on the record."""
     from .consents import Evidence, set_consent
-    from .models import Consent
 
-    Suppression.objects.get_or_create(
-        channel=channel, address=address, defaults={"reason": reason[:255]}
-    )
-    evidence = Evidence(source=ConsentEvent.Source.SUPPRESSION)
-    holders = Consent.objects.filter(channel=channel, granted=True).select_related("user")
-    if channel == Channel.EMAIL:
-        holders = holders.filter(user__email__iexact=address)
-    else:
-        holders = holders.filter(user__verified_phone__phone=address)
-    for consent in holders:
-        set_consent(consent.user, channel, consent.category, False, evidence)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The record of a withdrawal is always flushed, even inside a batch's lazy commits.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO on")
+        Suppression.objects.get_or_create(
+            channel=channel, address=address, defaults={"reason": reason[:255]}
+        )
+        evidence = Evidence(source=ConsentEvent.Source.SUPPRESSION)
+        holders = Consent.objects.filter(channel=channel, granted=True).select_related("user")
+        if channel == Channel.EMAIL:
+            holders = holders.filter(user__email__iexact=address)
+        else:
+            holders = holders.filter(user__verified_phone__phone=address)
+        for consent in holders:
+            set_consent(consent.user, channel, consent.category, False, evidence)
 
 
 _REPORT_STATUS = {

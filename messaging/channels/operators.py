@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import re
 import threading
 
@@ -25,14 +26,24 @@ _sessions_lock = threading.Lock()
 
 
 def _session(base_url: str, token: str) -> requests.Session:
-    """One keep-alive session per API and token in this process: the outbox builds a channel per
-    message, and a TLS handshake per SMS would cost more than the request."""
+    """One keep-alive session per API and token in this process: a TLS handshake per SMS would
+    cost more than the request.
+
+    The proxy and CA-bundle environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``)
+    is read here, once, instead of by `requests` on every request, where scanning the
+    environment cost about as much as a loopback request itself.
+    """
     with _sessions_lock:
         session = _sessions.get((base_url, token))
         if session is None:
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
             session.headers["Accept"] = "application/json"
+            session.proxies.update(requests.utils.get_environ_proxies(base_url))
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                session.verify = bundle
+            session.trust_env = False
             _sessions[(base_url, token)] = session
         return session
 

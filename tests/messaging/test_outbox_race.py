@@ -99,6 +99,26 @@ def test_token_bucket_is_shared_by_every_sender(backend):
     assert 90_000_000 <= taken[3] <= 100_000_001
 
 
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_tokens_taken_several_at_once_come_from_the_same_budget(backend):
+    url = ""
+    if backend == "redis":
+        url = _redis_url()
+        if not url:
+            pytest.skip("no REDIS_URL")
+        import redis
+
+        redis.Redis.from_url(url).delete("messaging:bucket:test-several")
+    a = TokenBucket("test-several", rate=0.01, burst=5, redis_url=url)
+    b = TokenBucket("test-several", rate=0.01, burst=5, redis_url=url) if url else a
+    assert a.take(3) == 0
+    assert 90_000_000 <= b.take(3) <= 100_000_001  # 2 left: one more token to wait for
+    assert b.take(2) == 0
+    assert a.take(1) > 0
+    with pytest.raises(ValueError, match="1 to 5"):
+        a.take(6)  # more than the burst would wait for ever
+
+
 def test_acquire_sleeps_for_the_wait_the_bucket_names():
     bucket = TokenBucket("test-sleep", rate=10, burst=1, redis_url="")
     slept = []

@@ -3,6 +3,8 @@ are when the batch is claimed (not when the outbox was built), read once per bat
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from messaging.models import (
     Suppression,
     VerifiedPhone,
 )
+from messaging.ratelimit import TokenBucket
 
 from .conftest import resident_with_arrears, verify_phone
 
@@ -131,3 +134,24 @@ def test_email_batch_checks_cost_a_few_queries_per_batch_and_one_update_per_mess
     assert large - small == 3
     assert small == 3 + 5  # the same with the accounts' addresses instead of phones
     assert len(smtp_server.messages) == 9
+
+
+def test_a_batch_takes_send_tokens_a_few_at_a_time_never_over_the_burst(
+    sms_template, monkeypatch, capsys
+):
+    """One round trip to the shared bucket per few sends: never more tokens than the burst
+    allows nor than the batch still has rows for, so the rate across workers holds."""
+    taken = []
+
+    class RecordingBucket(TokenBucket):
+        def acquire(self, tokens: int = 1, sleep=time.sleep) -> None:
+            taken.append(tokens)
+            super().acquire(tokens, sleep)
+
+    bucket = RecordingBucket("test-batch", rate=1000, burst=4, redis_url="")
+    monkeypatch.setattr(sending, "bucket_for", lambda channel, rate: bucket)
+    sms_residents(7)
+    campaign = materialised(sms_template)
+    assert sending.drain_batch(campaign.pk) == 7
+    assert taken == [4, 3]
+    assert capsys.readouterr().out.count("SMS to ") == 7

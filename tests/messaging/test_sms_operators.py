@@ -163,6 +163,38 @@ def test_an_unreachable_operator_is_a_temporary_failure(settings):
         get_sms_channel().send(sms(text=PLAIN))
 
 
+def test_the_proxy_from_the_environment_is_used_and_no_proxy_respected(settings, monkeypatch):
+    """The environment is read once per session (not per request), with the same meaning."""
+    from django.http import JsonResponse
+
+    from messaging.channels import operators
+
+    seen = []
+
+    def proxy(request):  # answers for the operator, as a forwarding proxy would
+        seen.append(request.path)
+        return JsonResponse({"items": [{"id": "p1", "status": "queued", "parts": 1}]})
+
+    settings.MESSAGING_SMS_PROVIDER = "serwersms"
+    settings.MESSAGING_SERWERSMS_URL = "http://operator.invalid/api"
+    settings.MESSAGING_SERWERSMS_TOKEN = "t"
+    with ViewServer(proxy) as server:
+        monkeypatch.setenv("HTTP_PROXY", server.base_url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.setattr(operators, "_sessions", {})
+        assert get_sms_channel().send(sms(text=PLAIN)).provider_id == "p1"
+        # The proxy got the absolute URL (Django's request shows it as a path).
+        [path] = seen
+        assert path.endswith("http:/operator.invalid/api/messages/send_sms.json")
+
+        monkeypatch.setenv("NO_PROXY", "operator.invalid")
+        monkeypatch.setattr(operators, "_sessions", {})
+        with pytest.raises(TemporaryFailure, match="unreachable"):
+            get_sms_channel().send(sms(text=PLAIN))  # straight to a host that does not exist
+        assert len(seen) == 1
+
+
 def test_too_long_or_empty_texts_are_refused_before_the_operator(serwersms):
     with pytest.raises(TechnicalFailure, match="7 parts"):
         get_sms_channel().send(sms(text="a" * 919))
