@@ -16,21 +16,20 @@ reading the balances the previous one left.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from .allocation import Allocation, OpenItem, allocate_payment
 from .bulk import any_of, insert_rows
 from .dues import interest_rules
 from .interest import InterestRegime, InterestRules
-from .ledger import ledger_totals
 from .models import Installment, Ledger, LedgerEntry, Taxpayer
-from .money import ZERO, money
+from .money import ZERO, money, round_grosz
 
 Kind = LedgerEntry.Kind
 #: Payments booked per round trip: bounds the rows held in memory.
@@ -103,8 +102,8 @@ def open_items(ledgers: Sequence[_Ledger]) -> tuple[list[OpenItem], dict[object,
                 regime=ledger.regime,
             )
         )
-    for ledger_id, totals in ledger_totals(list(by_id)).items():
-        if totals["reminder_costs"] > 0:
+    for ledger_id, owed in _reminder_costs(by_id).items():
+        if owed > 0:
             item_id = f"rc-{ledger_id}"
             ledger_of[item_id] = ledger_id
             items.append(
@@ -114,10 +113,22 @@ def open_items(ledgers: Sequence[_Ledger]) -> tuple[list[OpenItem], dict[object,
                     principal=ZERO,
                     receivable=str(ledger_id),
                     account=by_id[ledger_id].account,
-                    reminder_costs=totals["reminder_costs"],
+                    reminder_costs=owed,
                 )
             )
     return items, ledger_of
+
+
+def _reminder_costs(ledger_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Reminder costs still owed, per ledger that has entries with any, in primary-key order
+    (as `eservices.ledger.ledger_totals` reckons them; an index holds just those entries)."""
+    rows = (
+        LedgerEntry.objects.filter(~Q(reminder_costs=0), ledger_id__in=any_of(ledger_ids))
+        .values("ledger_id")
+        .annotate(owed=Sum("reminder_costs"))
+        .order_by("ledger_id")
+    )
+    return {row["ledger_id"]: round_grosz(row["owed"]) for row in rows}
 
 
 def _check(payment: PaymentToBook) -> PaymentToBook:
