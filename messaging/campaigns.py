@@ -23,7 +23,6 @@ from eservices.models import AccountLink, Taxpayer
 from eservices.queries import QueryParameters, get_query
 
 from . import placeholders
-from .consents import contact_for
 from .models import Campaign, Channel, Consent, Delivery, MessageTemplate, MessagingSettings
 
 SAMPLES = 5
@@ -123,15 +122,33 @@ class DryRun:
     samples: list[tuple[str, Rendered]] = field(default_factory=list)
 
 
+def _reachable(campaign: Campaign) -> set[int]:
+    """Accounts that consent to the campaign's channel and category and have a contact for it
+    now (what `consents.contact_for` finds: a login email, or a verified phone); one query."""
+    granted = Consent.objects.filter(
+        channel=campaign.channel, category=campaign.category, granted=True
+    )
+    if campaign.channel == Channel.EMAIL:
+        granted = granted.exclude(user__email="").exclude(user__email__isnull=True)
+    else:
+        granted = granted.filter(user__verified_phone__isnull=False)
+    return set(granted.values_list("user_id", flat=True))
+
+
 def dry_run(campaign: Campaign) -> DryRun:
-    """Who would get the campaign now, who not and why, and a few rendered messages."""
+    """Who would get the campaign now, who not and why, and a few rendered messages.
+
+    Set-based: the audience's accounts, the consents and the contacts are read in three
+    queries, whatever the audience's size (a query per recipient took minutes at 100,000).
+    """
     from django.contrib.auth import get_user_model
 
     result = DryRun()
     accounts = _accounts_by_taxpayer(campaign)
     consenting = _consenting(campaign)
+    reachable = _reachable(campaign)
     seen: set[int] = set()
-    users = {}
+    samples: list[tuple[int, dict]] = []
     for taxpayer_id, values in audience(campaign):
         result.taxpayers += 1
         user_ids = accounts.get(taxpayer_id, [])
@@ -144,17 +161,17 @@ def dry_run(campaign: Campaign) -> DryRun:
             result.recipients += 1
             if user_id not in consenting:
                 result.without_consent += 1
-                continue
-            if user_id not in users:
-                users[user_id] = get_user_model().objects.get(pk=user_id)
-            if not contact_for(users[user_id], campaign.channel):
+            elif user_id not in reachable:
                 result.without_contact += 1
-                continue
-            result.will_send += 1
-            if len(result.samples) < SAMPLES:
-                result.samples.append(
-                    (str(users[user_id]), render_template(campaign.template, values, campaign.link))
-                )
+            else:
+                result.will_send += 1
+                if len(samples) < SAMPLES:
+                    samples.append((user_id, values))
+    users = get_user_model().objects.in_bulk([user_id for user_id, _values in samples])
+    result.samples = [
+        (str(users[user_id]), render_template(campaign.template, values, campaign.link))
+        for user_id, values in samples
+    ]
     return result
 
 

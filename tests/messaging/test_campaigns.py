@@ -53,7 +53,8 @@ def test_dry_run_counts_who_would_get_it_and_why_not(arrears_email_template):
 
     assert (run.taxpayers, run.without_account) == (3, 1)
     assert (run.recipients, run.without_consent, run.without_contact, run.will_send) == (2, 1, 0, 1)
-    ((_recipient, sample),) = run.samples
+    ((recipient, sample),) = run.samples
+    assert recipient == str(_consenting)
     assert sample.subject == "Zaległość Anna"
     assert "zaległość: 120,00 zł" in sample.text
     assert "Ankieta: https://gmina.example/ankieta" in sample.text
@@ -75,6 +76,34 @@ def test_sms_dry_run_counts_residents_without_a_verified_phone(db):
     run = campaigns.dry_run(arrears_campaign(template))
     assert (run.recipients, run.without_contact, run.will_send) == (2, 1, 1)
     assert run.samples[0][1].sms_info.parts == 1
+
+
+def test_dry_run_reads_a_fixed_number_of_queries_whatever_the_audience(db):
+    """Accounts, consents and contacts are read as sets, not per recipient."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from messaging.models import MessageTemplate
+
+    template = MessageTemplate.objects.create(
+        name="SMS", channel="sms", category="overdue", source="total_arrears", text="Gmina."
+    )
+
+    def queries_for_a_dry_run() -> tuple[int, int]:
+        campaign = arrears_campaign(template)
+        with CaptureQueriesContext(connection) as queries:
+            run = campaigns.dry_run(campaign)
+        return len(queries), run.will_send
+
+    for n in range(2):
+        verify_phone(resident_with_arrears(grants=[("sms", "overdue")])[0], f"+4850100000{n}")
+    few = queries_for_a_dry_run()
+    for n in range(5):
+        verify_phone(resident_with_arrears(grants=[("sms", "overdue")])[0], f"+4850200000{n}")
+        resident_with_arrears(grants=[("sms", "overdue")])  # no phone
+    more = queries_for_a_dry_run()
+    assert (few[1], more[1]) == (2, 7)
+    assert more[0] == few[0]
 
 
 def test_outbox_is_one_row_per_campaign_recipient_and_channel(arrears_email_template):
