@@ -40,6 +40,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from eservices.booking import PaymentToBook, book_payment, book_payments
 from eservices.bulk import allocate_ids, any_of, insert_rows
@@ -650,6 +651,53 @@ def _save_outcomes(lines: list[StatementLine]) -> None:
         else:
             for start in range(0, len(rows), BATCH):
                 cursor.executemany(sql, rows[start : start + BATCH])
+
+
+@dataclass
+class Candidate:
+    """A taxpayer a clerk may book an unmatched line for, and why the portal suggests them."""
+
+    taxpayer: Taxpayer
+    reasons: list[str]
+    ledgers: list[Ledger] = field(default_factory=list)
+
+
+def candidates(line: StatementLine, query: str = "", limit: int = 20) -> list[Candidate]:
+    """Who an unmatched line may be from: the owners of ledgers whose numbers its title gives,
+    taxpayers earlier lines from the payer's account were booked for, then what ``query``
+    (a name, NIP, REGON, PESEL or external id) finds. Each with their ledgers."""
+    from eservices.viewsets import search_taxpayers
+
+    found: dict[int, Candidate] = {}
+
+    def add(taxpayers, reason: str) -> None:
+        for taxpayer in taxpayers:
+            found.setdefault(taxpayer.pk, Candidate(taxpayer, [])).reasons.append(reason)
+
+    tokens = set(TOKEN.findall(line.title))
+    if tokens:
+        add(
+            Taxpayer.objects.filter(ledgers__number__in=tokens).distinct()[:limit],
+            _("a ledger number in the title"),
+        )
+    if line.counterparty_account:
+        add(
+            Taxpayer.objects.filter(
+                pk__in=StatementLine.objects.filter(
+                    counterparty_account=line.counterparty_account, status=LineStatus.MATCHED
+                ).values("taxpayer_id")
+            )[:limit],
+            _("earlier payments from this account"),
+        )
+    if query.strip():
+        add(
+            search_taxpayers(Taxpayer.objects.all(), query).order_by("last_name", "pk")[:limit],
+            _("search"),
+        )
+    ledgers = Ledger.objects.filter(taxpayer_id__in=found).select_related("receivable_type")
+    for ledger in ledgers.order_by("receivable_type__name", "number"):
+        found[ledger.taxpayer_id].ledgers.append(ledger)
+    return list(found.values())[:limit]
 
 
 @transaction.atomic

@@ -276,22 +276,30 @@ class StatementImportView(PermissionRequiredMixin, WagtailAdminTemplateMixin, Fo
 
 
 class AssignLineForm(forms.Form):
-    taxpayer = forms.ModelChoiceField(
-        queryset=Taxpayer.objects.all(),
-        label=_("Taxpayer (id in the portal)"),
-        widget=forms.NumberInput,
-        to_field_name="pk",
+    """The clerk's pick among the suggested taxpayers: ``<taxpayer id>:<ledger id or empty>``."""
+
+    choice = forms.RegexField(
+        regex=r"^\d+:\d*$",
+        label=_("Book for"),
+        error_messages={"required": _("Choose a taxpayer (and a ledger) from the list.")},
     )
-    ledger = forms.ModelChoiceField(
-        queryset=Ledger.objects.all(),
-        label=_("Ledger (optional)"),
-        required=False,
-        widget=forms.NumberInput,
-    )
+
+    def clean(self):
+        data = super().clean()
+        taxpayer_id, _sep, ledger_id = data.get("choice", ":").partition(":")
+        data["taxpayer"] = Taxpayer.objects.filter(pk=taxpayer_id or 0).first()
+        data["ledger"] = Ledger.objects.filter(pk=ledger_id).first() if ledger_id else None
+        if data["taxpayer"] is None or (ledger_id and data["ledger"] is None):
+            raise forms.ValidationError(_("That taxpayer or ledger no longer exists."))
+        return data
 
 
 class AssignLineView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
-    """A clerk books an unmatched line for a taxpayer (and ledger); logged with log_action."""
+    """A clerk books an unmatched line for a taxpayer (and ledger); logged with log_action.
+
+    The page suggests taxpayers (a ledger number in the title, earlier payments from the same
+    account) and searches by name, PESEL, NIP, REGON or external id — no ids to type.
+    """
 
     permission = "payments.change_statementline"
     template_name = "payments/admin/assign.html"
@@ -304,13 +312,18 @@ class AssignLineView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormVie
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "line": self.line}
+        query = self.request.GET.get("q", self.line.counterparty_name).strip()
+        return {
+            **super().get_context_data(**kwargs),
+            "line": self.line,
+            "query": query,
+            "candidates": reconciliation.candidates(self.line, query),
+        }
 
     def form_valid(self, form):
+        taxpayer, ledger = form.cleaned_data["taxpayer"], form.cleaned_data["ledger"]
         try:
-            reconciliation.assign_line(
-                self.line, form.cleaned_data["taxpayer"], form.cleaned_data["ledger"]
-            )
+            reconciliation.assign_line(self.line, taxpayer, ledger)
         except ValueError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -318,7 +331,7 @@ class AssignLineView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormVie
             self.line,
             "payments.line_assigned",
             user=self.request.user,
-            data={"taxpayer": form.cleaned_data["taxpayer"].pk},
+            data={"taxpayer": taxpayer.pk},
         )
         messages.success(self.request, _("The line was booked."))
         return redirect("statement_lines:inspect", self.line.pk)

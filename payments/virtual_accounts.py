@@ -70,9 +70,7 @@ def is_valid_nrb(nrb: str) -> bool:
 
 def _check_digits_match(nrb: str) -> bool:
     """ISO 13616 mod 97 over ``PL`` + the NRB (P = 25, L = 21)."""
-    return (
-        len(nrb) == NRB_LENGTH and nrb.isdigit() and int(nrb[2:] + "2521" + nrb[:2]) % 97 == 1
-    )
+    return len(nrb) == NRB_LENGTH and nrb.isdigit() and int(nrb[2:] + "2521" + nrb[:2]) % 97 == 1
 
 
 def municipality_settings():

@@ -16,7 +16,9 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from eservices.roles import ADMINISTRATORS, CLERKS, EDITORS
+from payments import reconciliation
 from payments.models import BankStatement, FeeBand, Payment, StatementLine
+from tests.eservices import factories as f
 from tests.eservices.conftest import login_verified
 
 from .helpers import demo_body, mt940_generator, post_notification, start_payment
@@ -99,15 +101,48 @@ def test_clerk_assigns_an_unmatched_line_and_it_is_logged(resident, clerk):
     queue = clerk.get(reverse("statement_lines:index"), {"status": "unmatched"})
     assert "nieznany" in queue.content.decode()
     url = reverse("payments_assign", args=[line.pk])
-    response = clerk.post(url, {"taxpayer": resident.taxpayer.pk, "ledger": resident.ledger.pk})
+    # The clerk finds the payer by name: no ids to type.
+    page = clerk.get(url, {"q": resident.taxpayer.last_name}).content.decode()
+    choice = f"{resident.taxpayer.pk}:{resident.ledger.pk}"
+    assert f'value="{choice}"' in page and resident.ledger.number in page
+    # Another taxpayer's ledger cannot be slipped in.
+    other = f.ledger(f.taxpayer())
+    refused = clerk.post(url, {"choice": f"{resident.taxpayer.pk}:{other.pk}"})
+    assert refused.status_code == 200 and "does not belong" in refused.content.decode()
+    assert clerk.post(url, {"choice": "999999:"}).status_code == 200
+    response = clerk.post(url, {"choice": choice})
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.status == StatementLine.Status.MATCHED and line.taxpayer == resident.taxpayer
+    assert line.ledger == resident.ledger
     assert ModelLogEntry.objects.filter(action="payments.line_assigned").count() == 1
     # A second assignment is refused: the line is booked once.
-    again = clerk.post(url, {"taxpayer": resident.taxpayer.pk})
+    again = clerk.post(url, {"choice": f"{resident.taxpayer.pk}:"})
     assert again.status_code == 200
     assert ModelLogEntry.objects.filter(action="payments.line_assigned").count() == 1
+
+
+def test_assign_page_suggests_the_owner_of_a_ledger_number_in_the_title(resident, clerk):
+    gen = mt940_generator()
+    title = f"rata {resident.ledger.number}x"  # mistyped: no automatic match
+    data = gen.generate_statement(
+        [
+            gen.CreditLine(
+                amount=Decimal("12.00"),
+                title=title,
+                counterparty_name="ZUPEŁNIE INNA OSOBA",
+            )
+        ]
+    )
+    reconciliation.import_statement(data)
+    line = StatementLine.objects.get(status=StatementLine.Status.UNMATCHED)
+    url = reverse("payments_assign", args=[line.pk])
+    assert f'value="{resident.taxpayer.pk}:"' not in clerk.get(url).content.decode()
+    line.title = f"rata {resident.ledger.number} i odsetki"
+    line.save()
+    page = clerk.get(url).content.decode()
+    assert f'value="{resident.taxpayer.pk}:"' in page
+    assert "numer kartoteki w tytule" in page
 
 
 def test_payment_inspect_shows_the_history(resident, clerk):
