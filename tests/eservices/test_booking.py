@@ -241,6 +241,7 @@ def test_book_payments_books_what_one_by_one_booking_would(db, monkeypatch, chun
 def test_book_payments_takes_the_same_queries_for_ten_or_a_hundred_taxpayers(db):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite splits a bulk insert by its limit on query parameters")
+
     def queries(count: int) -> int:
         payers = [_payer_with_history() for _ in range(count)]
         plan = [
