@@ -9,7 +9,7 @@ receivables benchmark data, with the bare mt-940 parse of the same file as the f
 Missing bench taxpayers are generated first (bench/generate.py). The statement comes from
 bench/mt940_generate.py: 80 % of the lines pay into a taxpayer's virtual account, 15 % name
 the ledger number in the title, 5 % match nothing (the clerks' queue). Every matched line is
-booked through `eservices.booking.book_payment` (allocation, ledger lock, entries, outbox event).
+booked through `eservices.booking.book_payments` (allocation, ledger lock, entries, outbox event).
 
 Reported: import+reconcile seconds, lines/s, peak resident memory of the process, the bare
 ``mt940.parse`` seconds of the same bytes and the ratio. Targets (issue 5): 100,000 lines
