@@ -39,6 +39,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,8 @@ OPERATOR_NAMES = {"payu": ("PAYU",), "przelewy24": ("PRZELEWY24", "P24", "DOTPAY
 OPERATOR_OF_NAME = {name: code for code, names in OPERATOR_NAMES.items() for name in names}
 OPERATOR_NAME = re.compile(r"\b(" + "|".join(OPERATOR_OF_NAME) + r")\b")
 BATCH = 2000
+#: The advisory lock that queues statement imports (any constant unique in this database).
+IMPORT_LOCK = 0x4D543934  # "MT94"
 #: What reconciliation writes back to a statement line.
 UPDATED = ["status", "match", "taxpayer", "ledger", "booked_at", "note"]
 
@@ -122,10 +125,16 @@ def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportRes
         parsed = mt940.parse_statement(data)
     except mt940.StatementError as error:
         raise StatementImportError(error.line_no, error.reason) from error
-    existing = BankStatement.objects.filter(account=parsed.account, number=parsed.number).first()
-    if existing is not None:
-        return ImportResult(existing, created=False, notes=["same account and number"])
     with transaction.atomic():
+        _one_import_at_a_time()
+        existing = BankStatement.objects.filter(
+            Q(file_hash=digest) | Q(account=parsed.account, number=parsed.number)
+        ).first()
+        if existing is not None:
+            same_file = existing.file_hash == digest
+            return ImportResult(
+                existing, created=False, notes=[] if same_file else ["same account and number"]
+            )
         statement = BankStatement.objects.create(
             account=parsed.account[:64],
             number=parsed.number[:64],
@@ -180,6 +189,17 @@ def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportRes
         if deferred:
             insert_rows(fresh)
     return result
+
+
+def _one_import_at_a_time() -> None:
+    """Statements are imported one after another (until the importing transaction ends).
+
+    An import locks the ledgers of thousands of taxpayers chunk by chunk; two at once could
+    each hold what the other needs next and deadlock. Imports are rare: a queue costs nothing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 # --- Matching --------------------------------------------------------------------------------

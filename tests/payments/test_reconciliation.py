@@ -4,6 +4,7 @@ that books nothing, and re-import that books nothing twice."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -379,3 +380,35 @@ def test_a_statement_booking_confirms_to_residents_who_consented(
     message = Delivery.objects.get()
     assert message.user == resident.user and message.category == "payment_booked"
     assert "123,45 zł" in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_statement_imported_twice_at_once_books_once(gen):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent imports queue on a PostgreSQL advisory lock")
+    rtype = _virtual_type()
+    payers = [f.taxpayer() for _ in range(3)]
+    for tp in payers:
+        f.installment(f.ledger(tp, rtype), "80.00", timezone.localdate(), number=1)
+    data = _statement(gen, [_virtual_line(gen, tp, rtype, "80.00") for tp in payers])
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(reconciliation.import_statement(data))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(r.created for r in results) == [False, True]
+    assert BankStatement.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT).count() == 3
