@@ -15,8 +15,8 @@ permanent failures suppress the address for later sends.
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -26,7 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -58,6 +58,11 @@ Status = Delivery.Status
 MAX_ATTEMPTS = 3
 BATCH_SIZE = 100
 TOKENS_PER_TRIP = 10  # send tokens taken from the shared bucket per round trip to Redis
+# Results of sent rows are written together: a commit per message cost as much as an SMS to a
+# fast operator. At most this many rows, or this many seconds of sending, wait to be written.
+RESULTS_PER_WRITE = 20
+RESULTS_MAX_DELAY = 0.1
+RESULT_FIELDS = ["status", "to", "provider_id", "parts", "error", "completed_at"]
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 
 
@@ -111,6 +116,9 @@ class SendTimeState:
     # Rows of each channel not yet through `send_claimed`, and send tokens taken but unspent.
     pending: dict[str, int] = field(default_factory=dict)
     reserved: dict[str, int] = field(default_factory=dict)
+    # Sent rows whose result is not written yet (`record_sent`), and since when.
+    unwritten: list[Delivery] = field(default_factory=list)
+    unwritten_since: float = 0.0
 
     @classmethod
     def read(cls, rows: list[Delivery]) -> SendTimeState:
@@ -150,15 +158,58 @@ class SendTimeState:
         if not self.reserved.get(channel):
             bucket = bucket_for(channel, self.rate)
             tokens = max(1, min(self.pending.get(channel, 0) + 1, bucket.burst, TOKENS_PER_TRIP))
-            bucket.acquire(tokens)
+            bucket.acquire(tokens, sleep=self._write_then_sleep)
             self.reserved[channel] = tokens
         self.reserved[channel] -= 1
+
+    def _write_then_sleep(self, seconds: float) -> None:
+        """Held back by the rate: nothing already sent waits unwritten meanwhile."""
+        self.write_results()
+        time.sleep(seconds)
+
+    def record_sent(self, delivery: Delivery) -> None:
+        """Note a sent row's result; written with the others every ``RESULTS_PER_WRITE`` rows
+        or ``RESULTS_MAX_DELAY`` seconds, and at the end of the batch."""
+        if not self.unwritten:
+            self.unwritten_since = time.monotonic()
+        self.unwritten.append(delivery)
+        self.write_results(due_only=True)
+
+    def write_results(self, due_only: bool = False) -> None:
+        """Write the noted results in one round trip (all, or only if they are due)."""
+        if not self.unwritten:
+            return
+        if due_only and (
+            len(self.unwritten) < RESULTS_PER_WRITE
+            and time.monotonic() - self.unwritten_since < RESULTS_MAX_DELAY
+        ):
+            return
+        rows, self.unwritten = self.unwritten, []
+        _write_results(rows)
 
     def contact(self, row: Delivery) -> str:
         """Where the row's channel reaches its recipient now (`consents.contact_for`)."""
         if row.channel == Channel.EMAIL:
             return self.emails.get(row.user_id, "")
         return self.phones.get(row.user_id, "")
+
+
+def _write_results(rows: list[Delivery]) -> None:
+    """One transaction of single-row UPDATEs sent with ``executemany`` (psycopg pipelines them:
+    one round trip); `bulk_update`'s CASE expressions cost milliseconds a row to build."""
+    fields = [Delivery._meta.get_field(name) for name in RESULT_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, quoted
+        quote(Delivery._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(Delivery._meta.pk.column),
+    )
+    params = [
+        [f.get_db_prep_value(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in rows
+    ]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _finish(delivery: Delivery, status: str, **fields) -> None:
@@ -176,6 +227,7 @@ def send_claimed(delivery: Delivery, channel=None, state: SendTimeState | None =
     ``channel`` is the batch's email or SMS channel (one SMTP connection for the batch);
     ``state`` its `SendTimeState`. Without them they are made for this row alone.
     """
+    own_state = state is None
     if state is None:
         state = SendTimeState.read([delivery])
     state.pending[delivery.channel] = state.pending.get(delivery.channel, 1) - 1
@@ -189,6 +241,7 @@ def send_claimed(delivery: Delivery, channel=None, state: SendTimeState | None =
     if (delivery.channel, address) in state.suppressed:
         _finish(delivery, Status.SKIPPED, to=address, error="address suppressed")
         return Status.SKIPPED
+    state.write_results(due_only=True)  # a slow send must not hold earlier results back
     state.take_token(delivery.channel)
     reference = str(delivery.pk)
     try:
@@ -234,14 +287,15 @@ def send_claimed(delivery: Delivery, channel=None, state: SendTimeState | None =
         _finish(delivery, Status.TECHNICAL_FAILURE, to=address, error=repr(exc)[:255])
         return Status.TECHNICAL_FAILURE
     status = Status.DELIVERED if result.status == DeliveryStatus.DELIVERED else Status.SENT
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=status,
-        to=address,
-        provider_id=result.provider_id[:255],
-        parts=result.parts,
-        error="",
-        completed_at=timezone.now() if status == Status.DELIVERED else None,
-    )
+    delivery.status = status
+    delivery.to = address
+    delivery.provider_id = result.provider_id[:255]
+    delivery.parts = result.parts
+    delivery.error = ""
+    delivery.completed_at = timezone.now() if status == Status.DELIVERED else None
+    state.record_sent(delivery)
+    if own_state:
+        state.write_results()
     return status
 
 
@@ -280,9 +334,9 @@ def send_claimed_rows(ids: list[int]) -> dict[str, int]:
     """Send rows this caller claimed; email shares one SMTP connection. Counts per outcome.
 
     The send-time checks are read once for the batch (`SendTimeState`), after the claim.
-    The results are recorded row by row as they come, so a worker that dies mid-batch leaves
-    the rows it sent marked as sent; their commits do not wait for the disk
-    (`_results_commit_lazily`).
+    Results of sent rows are written a few at a time (`SendTimeState.record_sent`) and at the
+    end, also when the batch is interrupted by an exception; a worker killed outright leaves
+    the last fraction of a second of sent rows ``sending``, never re-sent.
     """
     outcomes: dict[str, int] = {}
     rows = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
@@ -293,7 +347,7 @@ def send_claimed_rows(ids: list[int]) -> dict[str, int]:
     def count(status: str) -> None:
         outcomes[status] = outcomes.get(status, 0) + 1
 
-    with _results_commit_lazily():
+    try:
         if emails:
             with get_email_channel() as channel:
                 for delivery in emails:
@@ -302,30 +356,9 @@ def send_claimed_rows(ids: list[int]) -> dict[str, int]:
             channel = get_sms_channel()
             for delivery in texts:
                 count(send_claimed(delivery, channel, state))
-    return outcomes
-
-
-@contextlib.contextmanager
-def _results_commit_lazily():
-    """PostgreSQL's ``synchronous_commit = off`` while a batch's results are recorded.
-
-    Each result is its own commit, and waiting for the WAL to reach the disk cost more than
-    the rest of an SMS send. Without the wait a crash of the database server (not of the
-    worker) may lose the last fraction of a second of results: those rows stay ``sending``,
-    which is never re-sent (`release_stale` hands them to a clerk). The claim, which is what
-    prevents a second send, is committed before this and keeps the full guarantee, and so do
-    the consent withdrawals of `suppress`.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield  # inside a transaction the outer commit decides; SQLite has no such setting
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
     finally:
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
+        state.write_results()
+    return outcomes
 
 
 def drain_batch(campaign_id: int | None = None, limit: int | None = None) -> int:
@@ -344,10 +377,6 @@ def suppress(channel: str, address: str, reason: str) -> None:
     from .consents import Evidence, set_consent
 
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The record of a withdrawal is always flushed, even inside a batch's lazy commits.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO on")
         Suppression.objects.get_or_create(
             channel=channel, address=address, defaults={"reason": reason[:255]}
         )

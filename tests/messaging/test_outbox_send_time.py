@@ -111,29 +111,48 @@ def _queries_to_send(ids: list[int]) -> int:
     return len(queries)
 
 
-def test_sms_batch_checks_cost_a_few_queries_per_batch_and_one_update_per_message(
-    sms_template, capsys
-):
+def test_sms_batch_costs_a_few_queries_whatever_its_size(sms_template, capsys):
     sms_residents(9)
     campaign = materialised(sms_template)
     small = _queries_to_send(sending.claim_batch(campaign.pk, limit=3))
     large = _queries_to_send(sending.claim_batch(campaign.pk, limit=6))
-    assert large - small == 3  # one result update per extra message, nothing else
-    # The 3 updates, and once: rows, settings, consents, phones, suppressions.
-    assert small == 3 + 5
+    # Rows, settings, consents, phones, suppressions, and one write of the results.
+    assert small == large == 5 + 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
 
 
-def test_email_batch_checks_cost_a_few_queries_per_batch_and_one_update_per_message(
-    arrears_email_template, smtp_server
-):
+def test_email_batch_costs_a_few_queries_whatever_its_size(arrears_email_template, smtp_server):
     for _ in range(9):
         resident_with_arrears(grants=[("email", "overdue")])
     campaign = materialised(arrears_email_template)
     small = _queries_to_send(sending.claim_batch(campaign.pk, limit=3))
     large = _queries_to_send(sending.claim_batch(campaign.pk, limit=6))
-    assert large - small == 3
-    assert small == 3 + 5  # the same with the accounts' addresses instead of phones
+    assert small == large == 5 + 1  # the accounts' addresses instead of phones
     assert len(smtp_server.messages) == 9
+    sent = Delivery.objects.filter(campaign=campaign)
+    assert {(d.status, d.to, d.provider_id) for d in sent} == {
+        ("sent", d.user.email, f"<gmina.{d.pk}@gmina.example>") for d in sent
+    }
+
+
+@pytest.mark.parametrize(
+    ("per_write", "max_delay", "writes"),
+    [(2, 60.0, 3), (20, 0.0, 5), (20, 60.0, 1)],
+)
+def test_results_are_written_every_few_rows_or_fractions_of_a_second(
+    sms_template, monkeypatch, capsys, per_write, max_delay, writes
+):
+    """A worker killed outright loses at most that many results (the rows stay ``sending``)."""
+    monkeypatch.setattr(sending, "RESULTS_PER_WRITE", per_write)
+    monkeypatch.setattr(sending, "RESULTS_MAX_DELAY", max_delay)
+    sms_residents(5)
+    campaign = materialised(sms_template)
+    ids = sending.claim_batch(campaign.pk)
+    with CaptureQueriesContext(connection) as queries:
+        sending.send_claimed_rows(ids)
+    updates = [q["sql"] for q in queries if 'UPDATE "messaging_delivery"' in q["sql"]]
+    assert len(updates) == writes
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
 
 
 def test_a_batch_takes_send_tokens_a_few_at_a_time_never_over_the_burst(
@@ -155,3 +174,18 @@ def test_a_batch_takes_send_tokens_a_few_at_a_time_never_over_the_burst(
     assert sending.drain_batch(campaign.pk) == 7
     assert taken == [4, 3]
     assert capsys.readouterr().out.count("SMS to ") == 7
+
+
+def test_results_are_written_before_the_rate_makes_the_worker_wait(
+    sms_template, monkeypatch, capsys
+):
+    monkeypatch.setattr(sending, "RESULTS_MAX_DELAY", 60.0)
+    bucket = TokenBucket("test-slow", rate=10, burst=1, redis_url="")  # ~0.1 s before each
+    monkeypatch.setattr(sending, "bucket_for", lambda channel, rate: bucket)
+    sms_residents(3)
+    campaign = materialised(sms_template)
+    ids = sending.claim_batch(campaign.pk)
+    with CaptureQueriesContext(connection) as queries:
+        sending.send_claimed_rows(ids)
+    updates = [q["sql"] for q in queries if 'UPDATE "messaging_delivery"' in q["sql"]]
+    assert len(updates) == 3  # before the 2nd and 3rd sends' waits, and at the end
