@@ -370,7 +370,7 @@ class Delivery(models.Model):
                 fields=["campaign", "user", "channel"],
                 condition=Q(campaign__isnull=False),
                 name="messaging_one_delivery_per_campaign_recipient_channel",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["campaign", "status"]),
