@@ -362,3 +362,107 @@ def test_rounded_is_within_half_a_zloty_of_the_unrounded_sum(principal, due, day
     assert abs(calc.rounded - calc.unrounded) <= D("0.5")
     # The parts shown on a statement add up to the sum (to far below a grosz).
     assert abs(sum((part.amount for part in calc.parts), D(0)) - calc.unrounded) < D("1e-20")
+
+
+# `InterestRules.interest` sums days × rate from prepared cumulative tables instead of
+# splitting each period at every rate change: it must give the same figures as the functions
+# that do split, and refuse what they refuse.
+
+regimes = st.sampled_from(list(InterestRegime))
+all_kinds = st.sampled_from(list(RateKind))
+wide_dates = st.dates(min_value=date(2013, 1, 1), max_value=date(2028, 12, 31))
+
+
+def _slow(rules: InterestRules, regime, principal, due, paid, kind) -> Decimal:
+    if regime is InterestRegime.NONE:
+        return D("0.00")
+    if regime is InterestRegime.TAX:
+        return tax_interest(
+            principal,
+            due,
+            paid,
+            rates=rules.tax_rates,
+            kind=kind,
+            thresholds=rules.thresholds,
+            compare_threshold_before_rounding=rules.compare_threshold_before_rounding,
+        )
+    rates = (
+        rules.civil_rates if regime is InterestRegime.CIVIL_STATUTORY else rules.commercial_rates
+    )
+    return civil_interest(principal, due, paid, rates=rates)
+
+
+def _outcome(compute):
+    try:
+        value = compute()
+    except ValueError as error:
+        return ("error", str(error))
+    return ("value", value, value.as_tuple().exponent)
+
+
+@st.composite
+def rate_tables(draw) -> tuple[RatePeriod, ...]:
+    starts = draw(st.lists(wide_dates, min_size=0, max_size=8, unique=True))
+    rates = st.decimals(min_value=0, max_value=40, places=2)
+    optional = st.one_of(st.none(), rates)
+    return tuple(RatePeriod(start, draw(rates), draw(optional), draw(optional)) for start in starts)
+
+
+@given(
+    amounts,
+    wide_dates,
+    st.integers(min_value=-30, max_value=5_000),
+    regimes,
+    all_kinds,
+    st.booleans(),
+    st.booleans(),
+)
+def test_rules_give_the_figures_of_the_split_computation(
+    principal, due, days, regime, kind, before_rounding, seed_tables
+):
+    rules = InterestRules(compare_threshold_before_rounding=before_rounding)
+    if not seed_tables:
+        rules = InterestRules(
+            tax_rates=STANDARD_RATES[5:],  # starts in 2022: earlier periods are refused
+            civil_rates=CIVIL_STATUTORY_RATES,
+            commercial_rates=STANDARD_RATES[:3],
+            thresholds=(),
+            compare_threshold_before_rounding=before_rounding,
+        )
+    if regime is not InterestRegime.TAX:
+        kind = RateKind.STANDARD  # civil interest has one rate
+    paid = due + timedelta(days=days)
+    fast = _outcome(lambda: rules.interest(regime, principal, due, paid, kind))
+    slow = _outcome(lambda: _slow(rules, regime, principal, due, paid, kind))
+    assert fast == slow
+    # Asked again, the prepared tables answer the same.
+    assert _outcome(lambda: rules.interest(regime, principal, due, paid, kind)) == fast
+
+
+@given(rate_tables(), amounts, wide_dates, st.integers(min_value=-30, max_value=5_000), all_kinds)
+def test_rules_match_the_split_computation_on_any_rate_table(table, principal, due, days, kind):
+    rules = InterestRules(tax_rates=table, civil_rates=table)
+    paid = due + timedelta(days=days)
+    for regime in (InterestRegime.TAX, InterestRegime.CIVIL_STATUTORY):
+        used_kind = kind if regime is InterestRegime.TAX else RateKind.STANDARD
+        fast = _outcome(lambda r=regime, k=used_kind: rules.interest(r, principal, due, paid, k))
+        slow = _outcome(lambda r=regime, k=used_kind: _slow(rules, r, principal, due, paid, k))
+        assert fast == slow
+
+
+def test_rules_refuse_what_the_split_computation_refuses():
+    due, paid = date(2025, 1, 1), date(2025, 2, 1)
+    twice = (RatePeriod(date(2025, 1, 1), D("8")), RatePeriod(date(2025, 1, 1), D("9")))
+    with pytest.raises(ValueError, match="two interest rates"):
+        InterestRules(tax_rates=twice).interest(InterestRegime.TAX, D("100.00"), due, paid)
+    no_increased = (RatePeriod(date(2024, 1, 1), D("8"), D("4"), None),)
+    with pytest.raises(ValueError, match="no increased interest rate"):
+        InterestRules(tax_rates=no_increased).interest(
+            InterestRegime.TAX, D("100.00"), due, paid, RateKind.INCREASED
+        )
+    with pytest.raises(ValueError, match="no interest rate in force"):
+        InterestRules().interest(InterestRegime.TAX, D("100.00"), date(2014, 1, 1), paid)
+    with pytest.raises(ValueError, match="two decimal places"):
+        InterestRules().interest(InterestRegime.TAX, D("1.005"), due, paid)
+    with pytest.raises(ValueError, match="must not be negative"):
+        InterestRules().interest(InterestRegime.TAX, D("-1.00"), due, paid)
