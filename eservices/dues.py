@@ -201,12 +201,18 @@ def dues(
         installments = installments.filter(year__in=list(years))
     rules = rules or interest_rules()
     per_ledger: dict[int, list[InstallmentDues]] = {pk: [] for pk in by_id}
+    # Instalments of one size falling due on one day (a payer's ledgers share the calendar)
+    # bear the same interest: compute it once per regime, principal and due date.
+    interest_of: dict[tuple[str, Decimal, date], Decimal] = {}
     for inst in installments.order_by("due_date", "number", "pk"):
-        inst.ledger = by_id[inst.ledger_id]  # no query per row
+        ledger = inst.ledger = by_id[inst.ledger_id]  # no query per row
         status = _status(inst.outstanding, inst.due_date, as_of)
         interest = ZERO
         if status == Status.OVERDUE:
-            interest = open_item(inst, inst.outstanding).interest_on(as_of, rules)
+            key = (ledger.receivable_type.interest_regime, inst.outstanding, inst.due_date)
+            if key not in interest_of:
+                interest_of[key] = open_item(inst, inst.outstanding).interest_on(as_of, rules)
+            interest = interest_of[key]
         per_ledger[inst.ledger_id].append(
             InstallmentDues(
                 installment=inst,
