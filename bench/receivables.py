@@ -6,8 +6,9 @@
     .venv/bin/python bench/generate.py --taxpayers 100000
     .venv/bin/python bench/receivables.py [--entries 50000] [--repeat 3]
 
-Every figure is reported with a baseline measured in the same run on the same data, and the
-ratio between them, so results from different machines compare:
+Every figure is reported with a baseline measured in the same run on the same data (the two
+run in turns), the ratio between them and the load average, so results from different or
+busy machines compare:
 
 - import: entries/s through `eservices.integration.importer` (validation, upserts, one
   transaction) against a bare `bulk_create` of the same entries;
@@ -57,14 +58,27 @@ from eservices.models import (  # noqa: E402
 )
 
 
-def timed(func: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``repeat`` runs, in seconds."""
-    samples = []
+def timed_pair(
+    func: Callable[[], object], baseline: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median wall times of ``func`` and its ``baseline``, run in turns.
+
+    On a shared machine the load drifts within seconds; alternating the two (rather than all
+    runs of one, then all of the other) lets both see the same conditions, so their ratio
+    holds even when the absolute figures move.
+    """
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        started = time.perf_counter()
-        func()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for measured, times in ((func, samples[0]), (baseline, samples[1])):
+            started = time.perf_counter()
+            measured()
+            times.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages, reported with the figures."""
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 # --- Dashboard ---------------------------------------------------------------------------------
@@ -130,14 +144,14 @@ def bench_dashboard(repeat: int) -> dict:
     url = reverse("eservices:taxpayer_dues", kwargs={"taxpayer_pk": tp.pk})
     assert client.get(url).status_code == 200
     assert client.get("/healthz").status_code == 200
-    page = timed(lambda: client.get(url), repeat)
-    baseline = timed(lambda: client.get("/healthz"), repeat)
+    page, baseline = timed_pair(lambda: client.get(url), lambda: client.get("/healthz"), repeat)
     return {
         "instalments": Installment.objects.filter(ledger__taxpayer=tp).count(),
         "seconds": page,
         "baseline_seconds": baseline,
         "ratio": page / baseline,
         "target_seconds": 0.05,
+        "load_average": load_average(),
     }
 
 
@@ -270,7 +284,6 @@ def bench_queries(repeat: int, as_of: date) -> dict:
             params["days"] = 30
         result = query.run(params)
         totals = result.totals()
-        seconds = timed(lambda q=query, p=params: list(q.run(p)), repeat)
         base_sql = _baseline(code)
         base_params = {"as_of": as_of, "window_end": date.fromordinal(as_of.toordinal() + 30)}
         rows, base_total = _raw(base_sql, base_params)
@@ -279,7 +292,11 @@ def bench_queries(repeat: int, as_of: date) -> dict:
                 f"{code}: the baseline disagrees with the defined query: {rows} rows, "
                 f"{base_total} PLN against {totals.count} rows, {totals.total} PLN"
             )
-        baseline = timed(lambda s=base_sql, p=base_params: _raw(s, p), repeat)
+        seconds, baseline = timed_pair(
+            lambda q=query, p=params: list(q.run(p)),
+            lambda s=base_sql, p=base_params: _raw(s, p),
+            repeat,
+        )
         results[code] = {
             "rows": totals.count,
             "total_pln": str(totals.total),
@@ -288,6 +305,7 @@ def bench_queries(repeat: int, as_of: date) -> dict:
             "ratio": seconds / baseline,
             "target_seconds": 5.0,
             "target_ratio": 1.5,
+            "load_average": load_average(),
         }
     return results
 
@@ -353,6 +371,7 @@ def bench_import(entries: int) -> dict:
         "baseline_entries_per_second": len(lines) / raw,
         "ratio": (len(lines) / imported) / (len(lines) / raw),
         "target_entries_per_second": 5000,
+        "load_average": load_average(),
     }
 
 
@@ -377,6 +396,8 @@ def main() -> None:
         "installments": Installment.objects.count(),
         "entries": LedgerEntry.objects.count(),
         "measured_at": timezone.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average": load_average(),
     }
     if "import" not in skip:
         report["import"] = bench_import(args.entries)
