@@ -382,6 +382,25 @@ def test_dashboard_tables_are_accessible(client: Client, arrears):
     assert 'class="status status--overdue"' in html
 
 
+def test_overdue_rows_link_to_their_ledger_and_escape_what_they_print(client: Client, resident):
+    # The overdue table's cells are written out in the view (eservices.views.overdue_rows),
+    # not by template filters: they must still be escaped and point at the right ledger.
+    account, tp, _ = resident
+    rtype = f.receivable_type("najem", name='Najem <lokalu> & "garaż"')
+    ledger = f.ledger(tp, rtype)
+    due = today() - timedelta(days=40)
+    f.installment(ledger, "100.00", due, number=7)
+    html = login(client, account).get(dashboard_url(tp)).content.decode()
+    table = html[html.index('id="overdue-caption"') :]
+    name = "Najem &lt;lokalu&gt; &amp; &quot;garaż&quot;"
+    assert f'<a href="{ledger_url(tp, ledger)}">{name}</a>' in table
+    assert "<lokalu>" not in html
+    assert f"<td>7/{due.year}</td>" in table
+    assert f'<time datetime="{due.isoformat()}">{due:%d.%m.%Y}</time>' in table
+    assert '<td class="amount">40</td>' in table
+    assert f'<td class="amount">{pl("100.00")}</td>' in table
+
+
 def test_english_formats_amounts_the_english_way(client: Client, arrears):
     account, tp, *_ = arrears
     login(client, account)
