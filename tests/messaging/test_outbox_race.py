@@ -72,6 +72,28 @@ def test_a_claimed_row_cannot_be_claimed_again(arrears_email_template):
     assert sending.send_one(row.pk) is None
 
 
+@pytest.mark.django_db
+def test_claims_go_on_after_the_last_claimed_row_and_come_back_for_rows_put_back(
+    arrears_email_template,
+):
+    for _ in range(5):
+        resident_with_arrears(grants=OVERDUE_EMAIL)
+    campaign = Campaign.objects.create(
+        name="x", template=arrears_email_template, query_code="total_arrears"
+    )
+    campaigns.materialise(campaign)
+    rows = list(
+        Delivery.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)
+    )
+    assert sending.claim_batch(campaign.pk, limit=2) == rows[:2]
+    # The first is put back for a retry (as a temporary failure does).
+    Delivery.objects.filter(pk=rows[0]).update(status="created")
+    assert sending.claim_batch(campaign.pk, limit=2) == rows[2:4]
+    assert sending.claim_batch(campaign.pk, limit=2) == rows[4:]
+    assert sending.claim_batch(campaign.pk, limit=2) == rows[:1]  # looked again from the start
+    assert sending.claim_batch(campaign.pk, limit=2) == []
+
+
 def _redis_url():
     import os
 
