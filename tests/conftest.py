@@ -22,15 +22,6 @@ def _migrated_data_for_transactional_tests(request: pytest.FixtureRequest):
             MigratedDatabase.restore()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _leave_migrated_database(django_db_setup, django_db_blocker):
-    """The last transactional test ends with a flush: put the migrations' data back, or the
-    next run with --reuse-db would start without interest rates, site or roles."""
-    yield
-    with django_db_blocker.unblock():
-        MigratedDatabase.restore()
-
-
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: in CI it is a real Redis, shared across tests."""

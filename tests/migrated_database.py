@@ -35,6 +35,17 @@ class MigratedDatabase:
             # Content types first: creating some objects (Wagtail's tasks) looks them up.
             contents.sort(key=lambda obj: obj["model"] != "contenttypes.contenttype")
             MigratedDatabase.contents = json.dumps(contents)
+            blocker = request.getfixturevalue("django_db_blocker")
+
+            def leave_migrated() -> None:
+                # The last transactional test ended with a flush: put the migrations' data
+                # back before the database is closed, or the next run with --reuse-db would
+                # start without interest rates, site and roles. (Added after the fixture's
+                # own teardown, so it runs before it.)
+                with blocker.unblock():
+                    MigratedDatabase.restore()
+
+            fixturedef.addfinalizer(leave_migrated)
         return result
 
     @classmethod
