@@ -173,6 +173,7 @@ class PaymentEvent(AppendOnlyModel):
         IGNORED = "ignored", _("Notification ignored (would go backwards)")
         REJECTED = "rejected", _("Notification rejected")
         BOOKED = "booked", _("Booked")
+        REFUND = "refund", _("Refund requested")
         ERROR = "error", _("Operator error")
 
     payment = models.ForeignKey(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from eservices.integration.outbox import record_event
+
 from .gateways.base import Gateway, GatewayError, GatewayStatus, Notification
 from .models import Payment, PaymentEvent
 
@@ -104,6 +106,18 @@ def move(payment: Payment, to: str, *, source: str, message: str = "", data=None
         payment.completed_at = timezone.now()
         fields.append("completed_at")
     payment.save(update_fields=fields)
+    if to == Status.REFUNDED:
+        # The accounting system books the zwrot (payments.refunds).
+        record_event(
+            "payment.refunded",
+            {
+                "payment": payment.reference,
+                "taxpayer": payment.taxpayer.external_id,
+                "amount": str(payment.total),
+                "method": payment.gateway,
+                "booked": payment.booked_at is not None,
+            },
+        )
     log_event(
         payment,
         Kind.STATUS,

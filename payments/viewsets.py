@@ -26,7 +26,7 @@ from wagtail.log_actions import log
 from eservices.models import Ledger, Taxpayer
 from eservices.viewsets import ReadOnlyModelViewSet, ReceivablesModelViewSet
 
-from . import reconciliation
+from . import reconciliation, refunds
 from .gateways import GATEWAY_CLASSES, enabled_codes
 from .methods import method_name
 from .models import BankStatement, FeeBand, Payment, PaymentItem, StatementLine
@@ -337,6 +337,54 @@ class AssignLineView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormVie
         return redirect("statement_lines:inspect", self.line.pk)
 
 
+class RefundForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the refund"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the payment's history and sent to the accounting system."),
+    )
+
+
+class RefundPaymentView(PermissionRequiredMixin, WagtailAdminTemplateMixin, FormView):
+    """An administrator asks the operator to return a completed online payment (refunds.py)."""
+
+    permission = "payments.change_payment"
+    template_name = "payments/admin/refund.html"
+    form_class = RefundForm
+    page_title = _("Refund a payment")
+    header_icon = "undo"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.payment = get_object_or_404(Payment, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "payment": self.payment,
+            "can_refund": refunds.can_refund(self.payment),
+        }
+
+    def form_valid(self, form):
+        try:
+            payment = refunds.refund_payment(
+                self.payment.pk, user=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except refunds.RefundRefused as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        log(payment, "payments.refund_requested", user=self.request.user)
+        if payment.status == Payment.Status.REFUNDED:
+            messages.success(self.request, _("The payment was refunded."))
+        else:
+            messages.success(
+                self.request,
+                _("The operator took the refund; the payment shows as refunded when it confirms."),
+            )
+        return redirect("payments_admin:inspect", payment.pk)
+
+
 class GatewaySettingsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     permission = "payments.view_feeband"
     template_name = "payments/admin/gateways.html"
@@ -399,6 +447,7 @@ def admin_urls():
     return [
         path("payments/import/", StatementImportView.as_view(), name="payments_import"),
         path("payments/lines/<int:pk>/assign/", AssignLineView.as_view(), name="payments_assign"),
+        path("payments/<int:pk>/refund/", RefundPaymentView.as_view(), name="payments_refund"),
         path("payments/gateways/", GatewaySettingsView.as_view(), name="payments_gateways"),
         path("payments/report/", PaymentsReportView.as_view(), name="payments_report"),
     ]

@@ -93,3 +93,6 @@ def register_payments_log_actions(actions):
         _("Assign statement line"),
         _("Statement line assigned and booked"),
     )
+    actions.register_action(
+        "payments.refund_requested", _("Refund payment"), _("Refund of the payment requested")
+    )

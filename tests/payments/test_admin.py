@@ -152,3 +152,41 @@ def test_payment_inspect_shows_the_history(resident, clerk):
     html = clerk.get(reverse("payments_admin:inspect", args=[payment.pk])).content.decode()
     assert payment.reference in html
     assert Payment.objects.get().status == Payment.Status.COMPLETED
+
+
+def test_administrator_refunds_a_demo_payment_once_and_clerks_cannot(resident):
+    from eservices.models import OutboundEvent
+
+    payment = start_payment(resident)
+    post_notification(demo_body(payment, "completed"))
+    payment.refresh_from_db()
+    url = reverse("payments_refund", args=[payment.pk])
+    clerk = login_verified(Client(), staff(CLERKS))
+    assert clerk.get(url).status_code in (302, 403)
+    assert clerk.post(url, {"reason": "x"}).status_code in (302, 403)
+    assert not payment.events.filter(kind="refund").exists()
+    admin = login_verified(Client(), staff(ADMINISTRATORS))
+    inspect = admin.get(reverse("payments_admin:inspect", args=[payment.pk])).content.decode()
+    assert url in inspect
+    assert admin.post(url, {"reason": "  "}).status_code == 200  # a reason is required
+    response = admin.post(url, {"reason": "Wpłata podwójna, wniosek z 20.11."})
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED  # the demo operator refunds at once
+    kinds = list(OutboundEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-2:] == ["payment.refund_requested", "payment.refunded"]
+    assert ModelLogEntry.objects.filter(action="payments.refund_requested").count() == 1
+    # Once only: the page says so and a second post changes nothing.
+    again = admin.post(url, {"reason": "jeszcze raz"})
+    assert again.status_code == 200
+    assert OutboundEvent.objects.filter(kind="payment.refund_requested").count() == 1
+
+
+def test_a_transfer_or_an_unfinished_payment_cannot_be_refunded(resident):
+    admin = login_verified(Client(), staff(ADMINISTRATORS))
+    started = start_payment(resident)
+    response = admin.post(reverse("payments_refund", args=[started.pk]), {"reason": "x"})
+    assert response.status_code == 200
+    started.refresh_from_db()
+    assert started.status == Payment.Status.STARTED
+    assert not started.events.filter(kind="refund").exists()

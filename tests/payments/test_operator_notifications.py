@@ -169,3 +169,33 @@ def test_przelewy24_notifications_through_the_portal_endpoint(resident, live, p2
     third.refresh_from_db()
     assert third.status == Status.STARTED
     assert p24_fake.verify_calls == verify_calls
+
+
+def test_payu_refund_from_the_admin_completes_with_the_operators_notification(
+    resident, live, payu_fake
+):
+    from django.test import Client
+
+    from eservices.models import OutboundEvent
+    from eservices.roles import ADMINISTRATORS
+    from tests.eservices.conftest import login_verified
+    from tests.payments.test_admin import staff
+
+    payment = start(resident, live, "payu")
+    pay(payment)
+    payment.refresh_from_db()
+    assert payment.status == Status.COMPLETED
+    admin = login_verified(Client(), staff(ADMINISTRATORS))
+    response = admin.post(
+        reverse("payments_refund", args=[payment.pk]), {"reason": "Wniosek o zwrot nadpłaty"}
+    )
+    assert response.status_code == 302
+    (refund,) = payu_fake.refunds[payment.gateway_order_id]
+    assert refund["amount"] == str(int(payment.total * 100))
+    payment.refresh_from_db()
+    assert payment.status == Status.COMPLETED  # PayU has taken it; the money is not back yet
+    assert payment.events.filter(kind=Kind.REFUND).count() == 1
+    payu_fake.finalize_refunds()
+    payment.refresh_from_db()
+    assert payment.status == Status.REFUNDED
+    assert OutboundEvent.objects.filter(kind="payment.refunded").count() == 1
