@@ -26,6 +26,15 @@ def _email_settings(settings):
     settings.MESSAGING_SMS_PROVIDER = "console"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_claim_positions(monkeypatch):
+    """Where this process's claims stopped is kept per campaign id, and SQLite gives a rolled
+    back test's ids to the next test's rows: each test starts from a clean slate."""
+    from messaging import sending
+
+    monkeypatch.setattr(sending, "_claimed_up_to", {})
+
+
 @pytest.fixture
 def roles(db):
     """Role groups with messaging's grants and admin access.
