@@ -7,7 +7,9 @@ from the table's own sequence first (one query), so callers keep working with sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, connections
 from django.db.models import Model
@@ -92,3 +94,21 @@ def any_of(ids: Iterable[int]) -> Iterable[int] | RawSQL:
     if connection.vendor != "postgresql":
         return ids
     return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk job (reference counting goes on).
+
+    A statement import creates a few million objects that live until it ends; every
+    collection of the oldest generation walks all of them again (~20 % of the import's time
+    at 30,000 lines). The job makes almost no reference cycles, so there is nothing for the
+    collector to find until it is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eservices.booking import PaymentToBook, book_payment, book_payments
-from eservices.bulk import allocate_ids, any_of, insert_rows
+from eservices.bulk import allocate_ids, any_of, cyclic_gc_paused, insert_rows
 from eservices.integration.outbox import record_event, record_events
 from eservices.models import Ledger, Taxpayer
 
@@ -114,6 +114,11 @@ def line_key(account: str, line, occurrence: int) -> str:
 
 def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportResult:
     """Import and reconcile one MT940 file (see the module docstring)."""
+    with cyclic_gc_paused():
+        return _import_statement(data, filename=filename, user=user)
+
+
+def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
     # Imported here: the parser pulls in the mt-940 library, which only imports need.
     from . import mt940
 
