@@ -29,6 +29,7 @@ Everything matching needs is loaded up front in a few set-based queries (`Matche
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import re
@@ -130,6 +131,9 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
         parsed = mt940.parse_statement(data)
     except mt940.StatementError as error:
         raise StatementImportError(error.line_no, error.reason) from error
+    # The library's parsed transactions point back at their collection: free those cycles now,
+    # once, rather than keep them to the end of the import (the collector is paused).
+    gc.collect()
     with transaction.atomic():
         _one_import_at_a_time()
         existing = BankStatement.objects.filter(
