@@ -319,28 +319,6 @@ class SetNewPasswordForm(NewPasswordMixin, DescribedErrorsMixin, forms.Form):
         ].help_text = password_validation.password_validators_help_text_html()
 
 
-class ChangePasswordForm(SetNewPasswordForm):
-    current_password = _current_password_field()
-
-    field_order = ["current_password", "password1", "password2"]
-
-    def clean_current_password(self) -> str:
-        value = self.cleaned_data["current_password"]
-        if not self.password_user.check_password(value):
-            raise forms.ValidationError(
-                _("This is not your current password."), code="password_incorrect"
-            )
-        return value
-
-    def clean_password2(self) -> str:
-        second = super().clean_password2()
-        if second and self.cleaned_data.get("current_password") == second:
-            raise forms.ValidationError(
-                _("The new password must differ from the current one."), code="same_password"
-            )
-        return second
-
-
 class CurrentPasswordMixin:
     """Editing one's own data asks for the current password first (seed 004, ASVS 7.5.1)."""
 
@@ -351,6 +329,24 @@ class CurrentPasswordMixin:
                 _("This is not your current password."), code="password_incorrect"
             )
         return value
+
+
+class ChangePasswordForm(CurrentPasswordMixin, SetNewPasswordForm):
+    current_password = _current_password_field()
+
+    field_order = ["current_password", "password1", "password2"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.account = user
+
+    def clean_password2(self) -> str:
+        second = super().clean_password2()
+        if second and self.cleaned_data.get("current_password") == second:
+            raise forms.ValidationError(
+                _("The new password must differ from the current one."), code="same_password"
+            )
+        return second
 
 
 class AccountDataForm(CurrentPasswordMixin, DescribedErrorsMixin, forms.ModelForm):

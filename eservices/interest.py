@@ -216,6 +216,15 @@ def threshold_in_force(thresholds: Sequence[ThresholdPeriod], day: date) -> Deci
     return current
 
 
+def _charged(
+    unrounded: Decimal, rounded: Decimal, threshold: Decimal | None, before_rounding: bool
+) -> Decimal:
+    """The interest charged: none at or below the no-interest threshold (art. 54 §1 pkt 5),
+    compared with the rounded sum or, if so configured, the unrounded one (DOMAIN.md §13)."""
+    compared = unrounded if before_rounding else rounded
+    return ZERO if threshold is not None and compared <= threshold else rounded
+
+
 def tax_interest_calculation(
     principal: Decimal,
     due_date: date,
@@ -244,8 +253,7 @@ def tax_interest_calculation(
     parts, unrounded = _accrue(principal, due_date, paid_on, rates, kind, exempt_periods)
     rounded = round_zloty(unrounded) if round_to_zloty else round_grosz(unrounded)
     threshold = threshold_in_force(thresholds, paid_on)
-    compared = unrounded if compare_threshold_before_rounding else rounded
-    charged = ZERO if threshold is not None and compared <= threshold else rounded
+    charged = _charged(unrounded, rounded, threshold, compare_threshold_before_rounding)
     return InterestCalculation(
         principal=principal,
         due_date=due_date,
@@ -441,10 +449,12 @@ class InterestRules:
                     thresholds=self.thresholds,
                     compare_threshold_before_rounding=self.compare_threshold_before_rounding,
                 )
-            rounded = round_zloty(unrounded)
-            threshold = self._threshold_on(paid_on)
-            compared = unrounded if self.compare_threshold_before_rounding else rounded
-            return ZERO if threshold is not None and compared <= threshold else rounded
+            return _charged(
+                unrounded,
+                round_zloty(unrounded),
+                self._threshold_on(paid_on),
+                self.compare_threshold_before_rounding,
+            )
         table = "civil_rates" if regime is InterestRegime.CIVIL_STATUTORY else "commercial_rates"
         unrounded = self._unrounded(table, RateKind.STANDARD, principal, due_date, paid_on)
         if unrounded is None:

@@ -38,14 +38,14 @@ def token_error_message(error: tokens.TokenError) -> str:
 
 
 def _token_error(request: HttpRequest, error: tokens.TokenError, *, again_url: str = ""):
-    response = render(
-        request,
-        "eservices/account/link_error.html",
-        {"message": token_error_message(error), "again_url": again_url},
-        status=400 if error.reason == "invalid" else 410,
+    return _no_referrer(
+        render(
+            request,
+            "eservices/account/link_error.html",
+            {"message": token_error_message(error), "again_url": again_url},
+            status=400 if error.reason == "invalid" else 410,
+        )
     )
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:

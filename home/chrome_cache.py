@@ -48,15 +48,14 @@ def cached(site_id: int | None, name: str, compute: Callable[[], T]) -> T:
 
 
 def connect() -> None:
-    # Page subclasses send the signals under their own class: listen to all, then filter.
-    post_save.connect(_on_change, dispatch_uid="home.chrome.save")
-    post_delete.connect(_on_change, dispatch_uid="home.chrome.delete")
-
-
-def _on_change(sender, instance=None, **kwargs) -> None:
-    from wagtail.models import Locale, Page, Site
+    """Listen to the models the chrome is made of, by sender: a listener for every model would
+    run on each save in the project and cost every ``QuerySet.delete()`` its fast path."""
+    from wagtail.models import Locale, Site, get_page_models
 
     from home.models import NavigationSettings
 
-    if isinstance(instance, (Page, Site, Locale, NavigationSettings)):
-        invalidate()
+    # Page subclasses send the signals under their own class.
+    for model in (Site, Locale, NavigationSettings, *get_page_models()):
+        label = model._meta.label
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"home.chrome.save.{label}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"home.chrome.delete.{label}")

@@ -23,6 +23,7 @@ from eservices.models import AccountLink, Taxpayer
 from eservices.queries import QueryParameters, get_query
 
 from . import placeholders
+from .consents import consenting_user_ids
 from .models import Campaign, Channel, Consent, Delivery, MessageTemplate, MessagingSettings
 
 SAMPLES = 5
@@ -104,11 +105,7 @@ def _accounts_by_taxpayer(campaign: Campaign) -> dict[int, list[int]]:
 
 
 def _consenting(campaign: Campaign) -> set[int]:
-    return set(
-        Consent.objects.filter(
-            channel=campaign.channel, category=campaign.category, granted=True
-        ).values_list("user_id", flat=True)
-    )
+    return set(consenting_user_ids(campaign.channel, campaign.category))
 
 
 @dataclass

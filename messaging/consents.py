@@ -2,7 +2,8 @@
 
 The current state (`Consent`) and its append-only history (`ConsentEvent`) change together
 under a row lock, so a double click or two tabs record one change, not two. Senders ask
-`has_consent` at the moment they send (`messaging.sending`), never only when planning.
+consent at the moment they send (`messaging.sending` reads it once per claimed batch), never
+only when planning.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def has_consent(user_id: int, channel: str, category: str) -> bool:
 
 
 def consenting_user_ids(channel: str, category: str) -> QuerySet:
-    return Consent.objects.filter(channel=channel, category=category, granted=True).values(
-        "user_id"
+    """The accounts that consent to ``category`` through ``channel`` now (planning's view)."""
+    return Consent.objects.filter(channel=channel, category=category, granted=True).values_list(
+        "user_id", flat=True
     )

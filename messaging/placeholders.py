@@ -26,17 +26,18 @@ from django.utils.translation import gettext_lazy as _
 from eservices.queries import IDENTITY_FIELDS, QUERIES
 from eservices.templatetags.eservices_tags import format_money
 
+from .sms_text import POLISH_TO_ASCII
+
 PLACEHOLDER = re.compile(r"\(\(([^()]*?)\)\)")
 OPTIONAL = "??"
 TEMPLATE_CODE = re.compile(r"\{\{|\{%|%\}|\}\}")
-_POLISH = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 # Values an optional block treats as "leave out" (Notify shows it for yes/true/1 …; our values
 # are amounts and dates, so empty and zero mean "nothing to say").
 _FALSY = (None, "", 0, Decimal("0"), False)
 
 
 def normalise(name: str) -> str:
-    return re.sub(r"[\s_\-]", "", name.translate(_POLISH)).lower()
+    return re.sub(r"[\s_\-]", "", name.translate(POLISH_TO_ASCII)).lower()
 
 
 @dataclass(frozen=True)

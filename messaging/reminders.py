@@ -18,7 +18,8 @@ from eservices.models import AccountLink, Installment
 
 from . import placeholders
 from .campaigns import render_template
-from .models import Consent, Delivery, ReminderRule
+from .consents import consenting_user_ids
+from .models import Delivery, ReminderRule
 
 
 def reminder_key(rule: ReminderRule, installment_id: int, user_id: int) -> str:
@@ -35,17 +36,20 @@ def plan_rule(rule: ReminderRule, today: date) -> int:
         .filter(outstanding__gt=0)
         .select_related("ledger__taxpayer", "ledger__receivable_type")
     )
-    consenting = set(
-        Consent.objects.filter(
-            channel=template.channel, category=rule.category, granted=True
-        ).values_list("user_id", flat=True)
+    # The consenting accounts of every taxpayer due that day, in one query.
+    links = AccountLink.objects.active().filter(
+        taxpayer_id__in=installments.values("ledger__taxpayer_id"),
+        user_id__in=consenting_user_ids(template.channel, rule.category),
     )
+    accounts: dict[int, list[int]] = {}
+    for taxpayer_id, user_id in links.values_list("taxpayer_id", "user_id"):
+        accounts.setdefault(taxpayer_id, []).append(user_id)
     rows = []
     for inst in installments:
         taxpayer = inst.ledger.taxpayer
-        users = (
-            AccountLink.objects.active().filter(taxpayer=taxpayer).values_list("user_id", flat=True)
-        )
+        users = accounts.get(taxpayer.pk)
+        if not users:
+            continue  # nobody to tell: nothing to render
         values = placeholders.person_values(
             taxpayer.first_name, taxpayer.last_name, taxpayer.organisation_name
         ) | {
@@ -56,8 +60,6 @@ def plan_rule(rule: ReminderRule, today: date) -> int:
         }
         rendered = render_template(template, values)
         for user_id in users:
-            if user_id not in consenting:
-                continue
             rows.append(
                 Delivery(
                     key=reminder_key(rule, inst.pk, user_id),

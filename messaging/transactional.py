@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eservices.bulk import any_of
 from eservices.dues import dues
 from eservices.models import AccountLink, Ledger
 
@@ -120,15 +121,12 @@ def on_payment_booked(sender, *, taxpayer, amount, booked_on: date, reference: s
 
 def on_payments_booked(sender, *, bookings: list[dict], **kwargs):
     """A bank statement's bookings: only taxpayers linked to a portal account get a message,
-    so they are picked out in one query per thousand instead of a dues reckoning per line."""
-    taxpayer_ids = sorted({booking["taxpayer"].pk for booking in bookings})
-    followed: set[int] = set()
-    for start in range(0, len(taxpayer_ids), 1000):
-        followed.update(
-            AccountLink.objects.active()
-            .filter(taxpayer_id__in=taxpayer_ids[start : start + 1000])
-            .values_list("taxpayer_id", flat=True)
-        )
+    so they are picked out in one query instead of a dues reckoning per line."""
+    followed = set(
+        AccountLink.objects.active()
+        .filter(taxpayer_id__in=any_of({booking["taxpayer"].pk for booking in bookings}))
+        .values_list("taxpayer_id", flat=True)
+    )
     for booking in bookings:
         if booking["taxpayer"].pk in followed:
             on_payment_booked(sender, **booking)

@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from eservices.activity import client_ip
+
 from . import phone
 from .channels import get_sms_channel
 from .consents import (
@@ -43,7 +45,7 @@ def _account_url() -> str:
 def evidence_from(request: HttpRequest, source: str = ConsentEvent.Source.PORTAL) -> Evidence:
     return Evidence(
         source=source,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 

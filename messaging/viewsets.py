@@ -117,9 +117,6 @@ class ConsentEventViewSet(ReadOnlyModelViewSet):
     url_prefix = "messaging/consents"
     icon = "tick-inverse"
     menu_label = _("Consent history")
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     filterset_class = ConsentEventFilterSet
     search_fields = ["user__email", "user__last_name", "document_reference"]
     search_backend_name = None
@@ -161,9 +158,6 @@ class DeliveryViewSet(ReadOnlyModelViewSet):
     url_prefix = "messaging/messages"
     icon = "history"
     menu_label = _("Sent messages")
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     filterset_class = DeliveryFilterSet
     search_fields = ["to", "user__email", "subject"]
     search_backend_name = None
@@ -223,9 +217,6 @@ class SuppressionViewSet(ReadOnlyModelViewSet):
     url_prefix = "messaging/suppressions"
     icon = "cross"
     menu_label = _("Suppressed addresses")
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     list_display = ["address", "channel", "reason", "created_at"]
     list_filter = ["channel"]
 

@@ -194,7 +194,7 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
         result = ImportResult(
             statement, created=True, lines=len(fresh), skipped_lines=len(rows) - len(fresh)
         )
-        reconcile(statement, result, lines=[row for row in fresh if row.amount > 0])
+        reconcile(statement, result, [row for row in fresh if row.amount > 0])
         if deferred:
             insert_rows(fresh)
     return result
@@ -266,16 +266,14 @@ class Matcher:
         """The first ledger of each (taxpayer, receivable type) a virtual account names."""
         wanted = {(taxpayer.pk, rtype.pk) for taxpayer, rtype in pairs}
         first: dict[tuple[int, int], int] = {}
-        taxpayer_ids = sorted({pk for pk, _ in wanted})
-        for start in range(0, len(taxpayer_ids), BATCH):
-            rows = Ledger.objects.filter(
-                taxpayer_id__in=any_of(taxpayer_ids[start : start + BATCH]),
-                receivable_type_id__in={type_pk for _, type_pk in wanted},
-            ).values_list("pk", "taxpayer_id", "receivable_type_id")
-            for pk, taxpayer_id, type_id in rows:
-                key = (taxpayer_id, type_id)
-                if key in wanted and pk < first.get(key, pk + 1):
-                    first[key] = pk
+        rows = Ledger.objects.filter(
+            taxpayer_id__in=any_of({pk for pk, _ in wanted}),
+            receivable_type_id__in={type_pk for _, type_pk in wanted},
+        ).values_list("pk", "taxpayer_id", "receivable_type_id")
+        for pk, taxpayer_id, type_id in rows:
+            key = (taxpayer_id, type_id)
+            if key in wanted and pk < first.get(key, pk + 1):
+                first[key] = pk
         # Only the primary key is used: booking designates the ledger by it.
         return {
             key: Ledger(pk=pk, taxpayer_id=key[0], receivable_type_id=key[1])
@@ -377,18 +375,9 @@ class Target:
 
 
 def reconcile(
-    statement: BankStatement,
-    result: ImportResult | None = None,
-    *,
-    lines: list[StatementLine] | None = None,
+    statement: BankStatement, result: ImportResult, lines: list[StatementLine]
 ) -> ImportResult:
-    """Match and book the statement's unmatched credit lines (again: idempotent).
-
-    ``lines``: those lines, when the caller has just created them (and not read them back).
-    """
-    result = result or ImportResult(statement, created=False)
-    if lines is None:
-        lines = list(statement.lines.filter(status=LineStatus.UNMATCHED).order_by("line_no"))
+    """Match and book a statement's new credit ``lines`` (the import has just made them)."""
     matcher = Matcher(lines)
     targets: list[tuple[StatementLine, Target]] = []
     for line in lines:
@@ -649,9 +638,9 @@ def _save_line(line: StatementLine, fields: list[str]) -> None:
 
 
 def _save_outcomes(lines: list[StatementLine]) -> None:
-    """Write the match results of lines that are already in the database: one statement per
-    batch on PostgreSQL, one UPDATE per line elsewhere (`bulk_update`'s CASE per column
-    takes minutes for a 100,000-line statement)."""
+    """Write the match results of lines that are already in the database (a clerk's line, or
+    all of a statement where ids are not handed out before insert): one UPDATE per line, sent
+    as one batch (`bulk_update`'s CASE per column takes minutes for 100,000 lines)."""
     fields = [StatementLine._meta.get_field(name) for name in UPDATED]
     table = connection.ops.quote_name(StatementLine._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
@@ -661,25 +650,8 @@ def _save_outcomes(lines: list[StatementLine]) -> None:
         for line in lines
     ]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement per batch: the values travel as one array per column.
-            types = [f.db_type(connection) for f in fields]
-            columns = ", ".join(
-                f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields)
-            )
-            arrays = ", ".join(f"%s::{t}[]" for t in [*types, "bigint"])
-            names = ", ".join([*(f"c{i}" for i in range(len(fields))), "id"])
-            sql = (
-                f"UPDATE {table} AS l SET {columns} "  # noqa: S608 - names from _meta
-                f"FROM unnest({arrays}) AS v({names}) WHERE l.id = v.id"
-            )
-            for start in range(0, len(rows), BATCH):
-                cursor.execute(
-                    sql, [list(column) for column in zip(*rows[start : start + BATCH], strict=True)]
-                )
-        else:
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(sql, rows[start : start + BATCH])
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 @dataclass
