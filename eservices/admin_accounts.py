@@ -8,7 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +20,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from eservices.pdf import pdf_response
 from home.models import MunicipalitySettings
 
 from . import counter, linking
@@ -170,9 +170,7 @@ class InitialPasswordView(View):
             MunicipalitySettings.for_request(request),
             self.account.preferred_language,
         )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="haslo-{self.account.pk}.pdf"'
-        return response
+        return pdf_response(pdf, f"haslo-{self.account.pk}.pdf", attachment=True)
 
 
 class ResidentAccountViewSet(ModelViewSet):

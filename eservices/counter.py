@@ -16,6 +16,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from wagtail.log_actions import log
 
+from eservices.pdf import html_to_pdf
+
 from . import activity
 from .models import AccountEvent, User
 
@@ -49,8 +51,6 @@ def issue_initial_password(request: HttpRequest, account: User, delivery: str) -
 
 
 def letter_pdf(account: User, password: str, municipality, language: str = "pl") -> bytes:
-    from weasyprint import HTML  # Pango through cffi: only this page needs it
-
     with translation.override(language):
         html = render_to_string(
             "eservices/counter/letter.html",
@@ -62,4 +62,4 @@ def letter_pdf(account: User, password: str, municipality, language: str = "pl")
                 "LANGUAGE_CODE": language,
             },
         )
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html)

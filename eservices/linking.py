@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from wagtail.log_actions import log
 
+from eservices.pdf import html_to_pdf
+
 from . import activity
 from .models import AccountEvent, AccountLink, LinkRequest, Taxpayer
 
@@ -109,8 +111,6 @@ def unlink(request: HttpRequest | None, link: AccountLink, clerk) -> AccountLink
 
 def request_pdf(link_request: LinkRequest, municipality) -> bytes:
     """The printable request (person or organisation variant) with its reference code."""
-    from weasyprint import HTML  # Pango through cffi: only this page needs it
-
     html = render_to_string(
         "eservices/linking/request_pdf.html",
         {
@@ -120,4 +120,4 @@ def request_pdf(link_request: LinkRequest, municipality) -> bytes:
             "LANGUAGE_CODE": translation.get_language(),
         },
     )
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html)

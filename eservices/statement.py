@@ -12,6 +12,8 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from eservices.pdf import html_to_pdf
+
 from .dues import Dues
 from .models import Taxpayer
 
@@ -61,9 +63,6 @@ def render_statement(
     ``municipality`` is the site's ``home.models.MunicipalitySettings`` (name and address of
     the creditor); ``generated_for`` the account that asked for it, printed with the time.
     """
-    # Imported here: WeasyPrint loads Pango through cffi, which only this page needs.
-    from weasyprint import HTML
-
     html = statement_html(
         taxpayer=taxpayer,
         dues=dues,
@@ -72,5 +71,4 @@ def render_statement(
         generated_for=generated_for,
         as_proxy=as_proxy,
     )
-    # PDF/UA: a tagged PDF with a language and a title, readable by screen readers.
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html)

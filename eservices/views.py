@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from eservices.pdf import pdf_response
 from home.models import MunicipalitySettings
 
 from . import access
@@ -324,9 +325,7 @@ def statement(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
         generated_for=request.user,
         as_proxy=acting.as_proxy,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="zestawienie-{as_of.isoformat()}.pdf"'
-    return response
+    return pdf_response(pdf, f"zestawienie-{as_of.isoformat()}.pdf")
 
 
 # --- "Moje konto" ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from eservices.pdf import pdf_response
 from home.models import MunicipalitySettings
 
 from . import linking
@@ -53,6 +54,4 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
 def request_pdf(request: HttpRequest, code: str) -> HttpResponse:
     link_request = _own(request, code)
     pdf = linking.request_pdf(link_request, MunicipalitySettings.for_request(request))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="wniosek-{link_request.code}.pdf"'
-    return response
+    return pdf_response(pdf, f"wniosek-{link_request.code}.pdf")

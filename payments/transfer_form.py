@@ -26,6 +26,7 @@ from django.utils import translation
 from eservices.dues import InstallmentDues, LedgerDues
 from eservices.models import Taxpayer
 from eservices.money import ZERO
+from eservices.pdf import html_to_pdf
 
 from . import qr
 from .virtual_accounts import compact_nrb, payment_account
@@ -158,10 +159,8 @@ def transfer_form_html(form: TransferForm, *, ledger, taxpayer, municipality) ->
 
 def render_transfer_form(form: TransferForm, *, ledger, taxpayer, municipality) -> bytes:
     """The form as PDF bytes (tagged PDF/UA, like the statement)."""
-    from weasyprint import HTML
-
     html = transfer_form_html(form, ledger=ledger, taxpayer=taxpayer, municipality=municipality)
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    return html_to_pdf(html)
 
 
 # --- Kwota słownie ----------------------------------------------------------------------------

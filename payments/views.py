@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from eservices import access
 from eservices.dues import dues
+from eservices.pdf import html_to_pdf, pdf_response
 from eservices.staff_security.csp import public_policy_with_form_action
 from eservices.views import acting_for
 from home.models import MunicipalitySettings
@@ -247,8 +248,6 @@ def confirmation(request: HttpRequest, taxpayer_pk: int, payment_pk: int) -> Htt
     acting, payment = _payment_for(request, taxpayer_pk, payment_pk)
     if payment.status not in (Payment.Status.COMPLETED, Payment.Status.REFUNDED):
         raise Http404("Only completed payments have a confirmation.")
-    from weasyprint import HTML  # Pango through cffi: loaded only for this page
-
     html = render_to_string(
         "payments/confirmation_pdf.html",
         {
@@ -261,10 +260,7 @@ def confirmation(request: HttpRequest, taxpayer_pk: int, payment_pk: int) -> Htt
         },
         request=request,
     )
-    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="potwierdzenie-{payment.reference}.pdf"'
-    return response
+    return pdf_response(html_to_pdf(html), f"potwierdzenie-{payment.reference}.pdf")
 
 
 # --- The demo operator -----------------------------------------------------------------------

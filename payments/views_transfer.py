@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from eservices import access
 from eservices.dues import dues
 from eservices.models import Installment
+from eservices.pdf import pdf_response
 from home.models import MunicipalitySettings
 
 from .transfer_form import build_form, default_choice, render_transfer_form
@@ -61,6 +62,4 @@ def transfer_form(request: HttpRequest, taxpayer_pk: int) -> HttpResponse:
         as_of=today,
     )
     pdf = render_transfer_form(form, ledger=ledger, taxpayer=taxpayer, municipality=municipality)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="przelew-{ledger.pk}-{today}.pdf"'
-    return response
+    return pdf_response(pdf, f"przelew-{ledger.pk}-{today}.pdf")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from eservices.pdf import html_to_pdf
+
 from .models import Case
 
 TEMPLATE = "cases/receipt.html"
@@ -30,8 +32,4 @@ def receipt_html(case: Case, *, municipality) -> str:
 
 def render_receipt(case: Case, *, municipality) -> bytes:
     """The receipt as PDF bytes (tagged PDF/UA, like the statement)."""
-    from weasyprint import HTML
-
-    return HTML(string=receipt_html(case, municipality=municipality)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
+    return html_to_pdf(receipt_html(case, municipality=municipality))

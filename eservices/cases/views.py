@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from eservices.pdf import pdf_response
 from home.models import MunicipalitySettings
 
 from .filing import answers_from_form, file_case
@@ -113,7 +114,5 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case(request.user, pk)
     pdf = render_receipt(case, municipality=MunicipalitySettings.for_request(request))
-    response = HttpResponse(pdf, content_type="application/pdf")
     filename = "upo-" + case.registry_number.replace(".", "-") + ".pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return pdf_response(pdf, filename, attachment=True)
