@@ -129,3 +129,16 @@ def callback_params(request: HttpRequest) -> QueryDict | dict:
 
 def ok_response() -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
+
+
+def operator_failure(
+    detail: str, code: int, number_errors: set[int], account_errors: set[int]
+) -> Exception:
+    """An operator's error code as our failure kind: a bad number is permanent (the contact is
+    suppressed), an account problem (credit, sender name) temporary, anything else technical."""
+    detail = detail[:300]
+    if code in number_errors:
+        return PermanentFailure(detail)
+    if code in account_errors:
+        return TemporaryFailure(detail)
+    return TechnicalFailure(detail)

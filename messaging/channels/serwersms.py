@@ -28,10 +28,8 @@ from .base import (
     DeliveryReport,
     DeliveryStatus,
     OutgoingSms,
-    PermanentFailure,
     SendResult,
     TechnicalFailure,
-    TemporaryFailure,
 )
 from .operators import (
     OperatorApi,
@@ -40,6 +38,7 @@ from .operators import (
     checked_number,
     checked_text,
     ok_response,
+    operator_failure,
 )
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -79,12 +78,9 @@ def _at(value: str | None) -> datetime | None:
 
 
 def _failure(code: int, message: str) -> Exception:
-    detail = f"SerwerSMS error {code}: {message}"[:300]
-    if code in NUMBER_ERRORS:
-        return PermanentFailure(detail)
-    if code in ACCOUNT_ERRORS:
-        return TemporaryFailure(detail)
-    return TechnicalFailure(detail)
+    return operator_failure(
+        f"SerwerSMS error {code}: {message}", code, NUMBER_ERRORS, ACCOUNT_ERRORS
+    )
 
 
 class SerwerSmsChannel:

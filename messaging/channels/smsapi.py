@@ -26,10 +26,8 @@ from .base import (
     DeliveryReport,
     DeliveryStatus,
     OutgoingSms,
-    PermanentFailure,
     SendResult,
     TechnicalFailure,
-    TemporaryFailure,
 )
 from .operators import (
     OperatorApi,
@@ -38,6 +36,7 @@ from .operators import (
     checked_number,
     checked_text,
     ok_response,
+    operator_failure,
 )
 
 # Error codes (SMSAPI "Kody błędów"): login, IP filter, credit, overload → retry later;
@@ -63,12 +62,7 @@ def report_status(code: int) -> DeliveryStatus:
 
 
 def _failure(code: int, message: str) -> Exception:
-    detail = f"SMSAPI ERROR:{code} {message}"[:300]
-    if code in NUMBER_ERRORS:
-        return PermanentFailure(detail)
-    if code in ACCOUNT_ERRORS:
-        return TemporaryFailure(detail)
-    return TechnicalFailure(detail)
+    return operator_failure(f"SMSAPI ERROR:{code} {message}", code, NUMBER_ERRORS, ACCOUNT_ERRORS)
 
 
 class SmsApiChannel:
