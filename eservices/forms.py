@@ -6,6 +6,7 @@ Every form here ties its error messages to the field they belong to (``aria-desc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django import forms
@@ -111,34 +112,32 @@ class YearsForm(forms.Form):
 
 
 # --- Accounts: registration, passwords, own data ------------------------------------------------
-def clean_pesel(value: str) -> str:
-    value = stdnum_pesel.compact(value or "")
-    if value and not stdnum_pesel.is_valid(value):
-        raise forms.ValidationError(
-            _("This is not a valid PESEL (11 digits with a matching check digit)."),
-            code="invalid_pesel",
-        )
-    return value
+def _identifier_cleaner(module, message, code: str) -> Callable[[str], str]:
+    """A cleaner for a Polish identifier: compacted by python-stdnum, and refused with
+    ``message`` when its check digit does not match (an empty value passes)."""
+
+    def clean(value: str) -> str:
+        value = module.compact(value or "")
+        if value and not module.is_valid(value):
+            raise forms.ValidationError(message, code=code)
+        return value
+
+    return clean
 
 
-def clean_nip(value: str) -> str:
-    value = stdnum_nip.compact(value or "")
-    if value and not stdnum_nip.is_valid(value):
-        raise forms.ValidationError(
-            _("This is not a valid NIP (10 digits with a matching check digit)."),
-            code="invalid_nip",
-        )
-    return value
-
-
-def clean_regon(value: str) -> str:
-    value = stdnum_regon.compact(value or "")
-    if value and not stdnum_regon.is_valid(value):
-        raise forms.ValidationError(
-            _("This is not a valid REGON (9 or 14 digits with a matching check digit)."),
-            code="invalid_regon",
-        )
-    return value
+clean_pesel = _identifier_cleaner(
+    stdnum_pesel,
+    _("This is not a valid PESEL (11 digits with a matching check digit)."),
+    "invalid_pesel",
+)
+clean_nip = _identifier_cleaner(
+    stdnum_nip, _("This is not a valid NIP (10 digits with a matching check digit)."), "invalid_nip"
+)
+clean_regon = _identifier_cleaner(
+    stdnum_regon,
+    _("This is not a valid REGON (9 or 14 digits with a matching check digit)."),
+    "invalid_regon",
+)
 
 
 def _email_field(label=None, autocomplete: str = "email") -> forms.EmailField:
