@@ -1,21 +1,24 @@
 """Inserting many rows fast: PostgreSQL's COPY, with `bulk_create` on other databases.
 
 A bank statement books 100,000 lines in one import; `bulk_create` spends most of that time
-turning each value into SQL parameters. COPY streams the rows instead. Rows get their ids
-from the table's own sequence first (one query), so callers keep working with saved objects.
+turning each value into SQL parameters, and model instances cost microseconds each. COPY
+streams plain rows instead. Where rows must be known by id before they are written, the ids
+come from the table's own sequence first (one query).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Model
 from django.db.models.expressions import RawSQL
 
 BATCH = 2000
+_ARRAY_ESCAPE = re.compile(r'["\\]')
 PLAIN = {
     "AutoField",
     "BigAutoField",
@@ -34,66 +37,81 @@ PLAIN = {
 }
 
 
-def allocate_ids(objs: Sequence[Model]) -> bool:
-    """Give unsaved ``objs`` their primary keys from the table's sequence, before inserting
-    them (one query); False where the database has no sequences to take them from."""
-    if not objs or connection.vendor != "postgresql":
-        return False
-    meta = objs[0]._meta
+def next_ids(model: type[Model], count: int) -> list[int] | None:
+    """``count`` primary keys taken from the table's sequence, for rows inserted later (one
+    query); None where the database has no sequences to take them from."""
+    if connection.vendor != "postgresql":
+        return None
+    if not count:
+        return []
+    meta = model._meta
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
+            [meta.db_table, meta.pk.column, count],
         )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-    return True
+        return [pk for (pk,) in cursor.fetchall()]
 
 
-def insert_rows(objs: Sequence[Model], *, ids: bool = False) -> None:
-    """Insert unsaved ``objs`` (all of one model). With ``ids``, each one gets its primary key;
-    objects whose keys `allocate_ids` gave are inserted with them."""
-    if not objs:
-        return
-    model = type(objs[0])
+@contextmanager
+def row_writer(model: type[Model], fields: Sequence[str]) -> Iterator[Callable[[Sequence], None]]:
+    """A function that writes one row of ``model`` (values in the order of ``fields``, by
+    attribute name): on PostgreSQL a COPY stream, which the server ingests while the caller
+    computes the next rows; elsewhere the rows are created together at the end.
+
+    No other query may run on the connection until the block ends.
+    """
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH)
+        rows: list[Sequence] = []
+        yield rows.append
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=BATCH
+        )
         return
-    if ids and objs[0].pk is None:
-        allocate_ids(objs)
     meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    fields = [f for f in meta.concrete_fields if not f.primary_key or objs[0].pk is not None]
+    model_fields = [meta.get_field(name) for name in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
+    # psycopg writes plain values (str, int, Decimal, date, aware datetime) itself; only the
+    # others (JSON, …) go through Django's conversion, which costs µs per value.
+    prepared = [(i, f) for i, f in enumerate(model_fields) if f.get_internal_type() not in PLAIN]
     with connection.cursor() as cursor:
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        # psycopg writes plain values (str, int, Decimal, date, aware datetime) itself; only
-        # the others (JSON, …) go through Django's conversion, which costs µs per value.
-        db = connections[connection.alias]
-        plain = [f.get_internal_type() in PLAIN for f in fields]
+        table = connection.ops.quote_name(meta.db_table)
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row(
-                    [
-                        value if is_plain else f.get_db_prep_save(value, db)
-                        for f, is_plain in zip(fields, plain, strict=True)
-                        for value in (f.pre_save(obj, add=True),)
-                    ]
-                )
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+            if not prepared:
+                yield copy.write_row
+                return
+
+            def write(row: Sequence) -> None:
+                row = list(row)
+                for i, f in prepared:
+                    row[i] = f.get_db_prep_save(row[i], connection)
+                copy.write_row(row)
+
+            yield write
 
 
-def any_of(ids: Iterable[int]) -> Iterable[int] | RawSQL:
-    """The right-hand side of ``field__in`` for thousands of ids.
+def any_of(values: Iterable, sql_type: str = "bigint") -> list | RawSQL:
+    """The right-hand side of ``field__in`` for thousands of ids (or of ``sql_type`` values).
 
     On PostgreSQL one array parameter (``IN (SELECT unnest(%s))``) instead of one parameter
-    per id, which psycopg would otherwise parse and convert one by one.
+    per value, which psycopg would otherwise parse and convert one by one.
     """
-    ids = list(ids)
+    values = list(values)
     if connection.vendor != "postgresql":
-        return ids
-    return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+        return values
+    if sql_type == "bigint":
+        literal = ",".join(map(str, map(int, values)))
+    elif sql_type == "text":
+        literal = ",".join(map(_array_element, values))
+    else:
+        raise ValueError(f"any_of takes bigint or text values, not {sql_type}")
+    # One array literal, built here: psycopg would quote and dump the list value by value.
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", ["{" + literal + "}"])  # noqa: S611
+
+
+def _array_element(value: str) -> str:
+    """A text value quoted for a PostgreSQL array literal."""
+    return '"' + _ARRAY_ESCAPE.sub(r"\\\g<0>", value) + '"'
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eservices.bulk import any_of
 from eservices.dues import dues
-from eservices.models import AccountLink, Ledger
+from eservices.models import AccountLink, Ledger, Taxpayer
 
 from . import placeholders
 from .campaigns import render_template
@@ -124,12 +124,14 @@ def on_payments_booked(sender, *, bookings: list[dict], **kwargs):
     so they are picked out in one query instead of a dues reckoning per line."""
     followed = set(
         AccountLink.objects.active()
-        .filter(taxpayer_id__in=any_of({booking["taxpayer"].pk for booking in bookings}))
+        .filter(taxpayer_id__in=any_of({booking["taxpayer_id"] for booking in bookings}))
         .values_list("taxpayer_id", flat=True)
     )
+    taxpayers = Taxpayer.objects.in_bulk(followed)
     for booking in bookings:
-        if booking["taxpayer"].pk in followed:
-            on_payment_booked(sender, **booking)
+        if booking["taxpayer_id"] in followed:
+            details = {k: v for k, v in booking.items() if k != "taxpayer_id"}
+            on_payment_booked(sender, taxpayer=taxpayers[booking["taxpayer_id"]], **details)
 
 
 def on_case_status_changed(sender, *, case, user, status_label, message="", url="", **kwargs):

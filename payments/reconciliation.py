@@ -45,14 +45,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eservices.booking import PaymentToBook, book_payment, book_payments
-from eservices.bulk import allocate_ids, any_of, cyclic_gc_paused, insert_rows
+from eservices.bulk import any_of, cyclic_gc_paused, next_ids, row_writer
 from eservices.integration.outbox import record_event, record_events
 from eservices.models import Ledger, Taxpayer
 
 from .models import BankStatement, Payment, PaymentEvent, StatementLine
 from .signals import payment_booked, payments_booked
 from .transitions import log_event, move
-from .virtual_accounts import resolve_virtual_accounts
+from .virtual_accounts import resolve_virtual_account_ids
 
 logger = logging.getLogger(__name__)
 Match = StatementLine.Match
@@ -67,6 +67,27 @@ BATCH = 2000
 IMPORT_LOCK = 0x4D543934  # "MT94"
 #: What reconciliation writes back to a statement line.
 UPDATED = ["status", "match", "taxpayer", "ledger", "booked_at", "note"]
+#: A statement line's columns as the import writes them (by attribute name, after the id).
+LINE_FIELDS = (
+    "statement_id",
+    "line_no",
+    "line_hash",
+    "booked_on",
+    "value_date",
+    "amount",
+    "currency",
+    "bank_reference",
+    "title",
+    "counterparty_account",
+    "counterparty_name",
+    "virtual_account",
+    "status",
+    "match",
+    "note",
+    "taxpayer_id",
+    "ledger_id",
+    "booked_at",
+)
 
 
 class StatementImportError(Exception):
@@ -113,6 +134,40 @@ def line_key(account: str, line, occurrence: int) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class _Line:
+    """A statement line being imported: what the file says, then how it matched.
+
+    Plain attributes with `StatementLine`'s names, so that matching and booking take either
+    (a clerk assigns a saved `StatementLine`); 100,000 model instances would cost seconds.
+    """
+
+    __slots__ = (*LINE_FIELDS, "pk")
+
+    def __init__(self, pk: int | None, statement_id: int, parsed, key: str) -> None:
+        self.pk = pk
+        self.statement_id = statement_id
+        self.line_no = parsed.line_no
+        self.line_hash = key
+        self.booked_on = parsed.booked_on
+        self.value_date = parsed.value_date
+        self.amount = parsed.amount
+        self.currency = (parsed.currency or "PLN")[:3]
+        self.bank_reference = (parsed.bank_reference or "")[:64]
+        self.title = parsed.title or ""
+        self.counterparty_account = (parsed.counterparty_account or "")[:34]
+        self.counterparty_name = (parsed.counterparty_name or "")[:255]
+        self.virtual_account = (parsed.virtual_account or "")[:34]
+        self.status = LineStatus.UNMATCHED if parsed.amount > 0 else LineStatus.IGNORED
+        self.match = ""
+        self.note = ""
+        self.taxpayer_id = None
+        self.ledger_id = None
+        self.booked_at = None
+
+    def row(self) -> tuple:
+        return (self.pk, *(getattr(self, name) for name in LINE_FIELDS))
+
+
 def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportResult:
     """Import and reconcile one MT940 file (see the module docstring)."""
     with cyclic_gc_paused():
@@ -154,50 +209,62 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
             imported_by=user if getattr(user, "is_authenticated", False) else None,
         )
         seen: dict[str, int] = defaultdict(int)
-        rows = []
+        keys = []
         for line in parsed.lines:
             base = line_key(parsed.account, line, 0)
             occurrence = seen[base]
             seen[base] += 1
-            key = base if occurrence == 0 else line_key(parsed.account, line, occurrence)
-            rows.append(
-                StatementLine(
-                    statement=statement,
-                    line_no=line.line_no,
-                    line_hash=key,
-                    booked_on=line.booked_on,
-                    value_date=line.value_date,
-                    amount=line.amount,
-                    currency=(line.currency or "PLN")[:3],
-                    bank_reference=(line.bank_reference or "")[:64],
-                    title=line.title or "",
-                    counterparty_account=(line.counterparty_account or "")[:34],
-                    counterparty_name=(line.counterparty_name or "")[:255],
-                    virtual_account=(line.virtual_account or "")[:34],
-                    status=LineStatus.UNMATCHED if line.amount > 0 else LineStatus.IGNORED,
-                )
-            )
-        known = set()
-        for start in range(0, len(rows), BATCH):
-            chunk = [row.line_hash for row in rows[start : start + BATCH]]
-            known.update(
-                StatementLine.objects.filter(line_hash__in=chunk).values_list(
-                    "line_hash", flat=True
-                )
-            )
-        fresh = [row for row in rows if row.line_hash not in known]
+            keys.append(base if occurrence == 0 else line_key(parsed.account, line, occurrence))
+        known = _known_keys(keys)
+        fresh = [
+            _Line(None, statement.pk, line, key)
+            for line, key in zip(parsed.lines, keys, strict=True)
+            if key not in known
+        ]
         # Where the database hands out ids up front, the lines are written once, as matched
         # and booked: updating 100,000 rows afterwards costs as much as inserting them.
-        deferred = allocate_ids(fresh)
-        if not deferred:
-            insert_rows(fresh)
+        ids = next_ids(StatementLine, len(fresh))
+        if ids is not None:
+            for line, pk in zip(fresh, ids, strict=True):
+                line.pk = pk
+        else:
+            _create_lines(fresh)
         result = ImportResult(
-            statement, created=True, lines=len(fresh), skipped_lines=len(rows) - len(fresh)
+            statement, created=True, lines=len(fresh), skipped_lines=len(keys) - len(fresh)
         )
-        reconcile(statement, result, [row for row in fresh if row.amount > 0])
-        if deferred:
-            insert_rows(fresh)
+        result.ignored = sum(line.status == LineStatus.IGNORED for line in fresh)
+        reconcile(result, [line for line in fresh if line.amount > 0])
+        if ids is not None:
+            with row_writer(StatementLine, ("id", *LINE_FIELDS)) as write:
+                for line in fresh:
+                    write(line.row())
+        else:
+            _save_outcomes(fresh)
     return result
+
+
+def _known_keys(keys: list[str]) -> set[str]:
+    """The line keys already imported (from an overlapping statement)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), BATCH * 10):
+        chunk = keys[start : start + BATCH * 10]
+        found.update(
+            StatementLine.objects.filter(line_hash__in=any_of(chunk, "text")).values_list(
+                "line_hash", flat=True
+            )
+        )
+    return found
+
+
+def _create_lines(lines: list[_Line]) -> None:
+    """Insert the lines now, for their ids (where the database has no sequence to take them
+    from first); `_save_outcomes` writes the match results at the end."""
+    created = StatementLine.objects.bulk_create(
+        [StatementLine(**dict(zip(LINE_FIELDS, line.row()[1:], strict=True))) for line in lines],
+        batch_size=BATCH,
+    )
+    for line, row in zip(lines, created, strict=True):
+        line.pk = row.pk
 
 
 def _one_import_at_a_time() -> None:
@@ -212,10 +279,17 @@ def _one_import_at_a_time() -> None:
 
 
 # --- Matching --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _NumberedLedger:
+    pk: int
+    taxpayer_id: int
+    account: str
+
+
 class Matcher:
     """Everything matching needs, loaded once per statement (a statement has 100,000 lines)."""
 
-    def __init__(self, lines: list[StatementLine]):
+    def __init__(self, lines: list[_Line]):
         open_payments = list(
             Payment.objects.filter(booked_at__isnull=True)
             .filter(
@@ -235,7 +309,8 @@ class Matcher:
         for p in open_payments:
             if p.status == Payment.Status.COMPLETED and p.gateway != "transfer":
                 self.unbooked_by_gateway[p.gateway].append(p)
-        self.virtual = resolve_virtual_accounts(
+        #: virtual account → (taxpayer id, receivable type)
+        self.virtual = resolve_virtual_account_ids(
             {line.virtual_account for line in lines if line.virtual_account}
         )
         self.operator_accounts = {
@@ -243,7 +318,7 @@ class Matcher:
             for code, accounts in getattr(settings, "PAYMENT_OPERATOR_ACCOUNTS", {}).items()
             for account in accounts
         }
-        self._ledgers = self._first_ledgers(self.virtual.values())
+        self._ledgers = self._first_ledgers({(pk, rtype.pk) for pk, rtype in self.virtual.values()})
         rest = [line for line in lines if line.virtual_account not in self.virtual]
         self.by_number = self._ledgers_by_number(
             {token for line in rest for token in TOKEN.findall(line.title)}
@@ -251,20 +326,10 @@ class Matcher:
         self.owners = self._matched_owners(
             {line.counterparty_account for line in rest if line.counterparty_account}
         )
-        # Step 5 may also name taxpayers that lines of this statement are matched to.
-        self._taxpayers: dict[int, Taxpayer] = {tp.pk: tp for tp, _ in self.virtual.values()}
-        self._taxpayers.update(
-            (ledger.taxpayer_id, ledger.taxpayer)
-            for ledgers in self.by_number.values()
-            for ledger in ledgers
-        )
-        single = {next(iter(o)) for o in self.owners.values() if len(o) == 1}
-        self._taxpayers.update(Taxpayer.objects.in_bulk(single - set(self._taxpayers)))
 
     @staticmethod
-    def _first_ledgers(pairs) -> dict[tuple[int, int], Ledger]:
+    def _first_ledgers(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """The first ledger of each (taxpayer, receivable type) a virtual account names."""
-        wanted = {(taxpayer.pk, rtype.pk) for taxpayer, rtype in pairs}
         first: dict[tuple[int, int], int] = {}
         rows = Ledger.objects.filter(
             taxpayer_id__in=any_of({pk for pk, _ in wanted}),
@@ -274,47 +339,41 @@ class Matcher:
             key = (taxpayer_id, type_id)
             if key in wanted and pk < first.get(key, pk + 1):
                 first[key] = pk
-        # Only the primary key is used: booking designates the ledger by it.
-        return {
-            key: Ledger(pk=pk, taxpayer_id=key[0], receivable_type_id=key[1])
-            for key, pk in first.items()
-        }
+        return first
 
     @staticmethod
-    def _ledgers_by_number(tokens: set[str]) -> dict[str, list[Ledger]]:
-        found: dict[str, list[Ledger]] = defaultdict(list)
-        tokens_list = sorted(tokens)
-        for start in range(0, len(tokens_list), BATCH):
-            rows = Ledger.objects.filter(
-                number__in=tokens_list[start : start + BATCH]
-            ).select_related("receivable_type", "taxpayer")
-            for ledger in rows.order_by("pk"):
-                found[ledger.number].append(ledger)
+    def _ledgers_by_number(tokens: set[str]) -> dict[str, list[_NumberedLedger]]:
+        found: dict[str, list[_NumberedLedger]] = defaultdict(list)
+        rows = (
+            Ledger.objects.filter(number__in=any_of(tokens, "text"))
+            .order_by("pk")
+            .values_list("pk", "number", "taxpayer_id", "receivable_type__bank_account")
+        )
+        for pk, number, taxpayer_id, account in rows:
+            found[number].append(_NumberedLedger(pk, taxpayer_id, account))
         return found
 
     @staticmethod
     def _matched_owners(accounts: set[str]) -> dict[str, set[int]]:
         """Payer account → the taxpayers earlier matched lines from it were booked for."""
         owners: dict[str, set[int]] = defaultdict(set)
-        accounts_list = sorted(accounts)
-        for start in range(0, len(accounts_list), BATCH):
-            rows = (
-                StatementLine.objects.filter(
-                    counterparty_account__in=accounts_list[start : start + BATCH],
-                    status=LineStatus.MATCHED,
-                    taxpayer__isnull=False,
-                )
-                .values_list("counterparty_account", "taxpayer_id")
-                .distinct()
+        rows = (
+            StatementLine.objects.filter(
+                counterparty_account__in=any_of(accounts, "text"),
+                status=LineStatus.MATCHED,
+                taxpayer__isnull=False,
             )
-            for account, taxpayer_id in rows:
-                owners[account].add(taxpayer_id)
+            .values_list("counterparty_account", "taxpayer_id")
+            .distinct()
+        )
+        for account, taxpayer_id in rows:
+            owners[account].add(taxpayer_id)
         return owners
 
-    def ledger_of(self, taxpayer: Taxpayer, rtype) -> Ledger | None:
-        return self._ledgers.get((taxpayer.pk, rtype.pk))
+    def ledger_of(self, taxpayer_id: int, rtype) -> int | None:
+        return self._ledgers.get((taxpayer_id, rtype.pk))
 
-    def ledger_named(self, title: str) -> Ledger | None:
+    def ledger_named(self, title: str) -> _NumberedLedger | None:
         """The one ledger whose number the title gives (none, or two, is no match)."""
         ledgers = {
             ledger.pk: ledger
@@ -323,27 +382,22 @@ class Matcher:
         }
         return ledgers.popitem()[1] if len(ledgers) == 1 else None
 
-    def owner_of(self, account: str) -> Taxpayer | None:
-        owners = self.owners.get(account, set())
-        if len(owners) != 1:
-            return None
-        (pk,) = owners
-        if pk not in self._taxpayers:
-            self._taxpayers[pk] = Taxpayer.objects.get(pk=pk)
-        return self._taxpayers[pk]
+    def owner_of(self, account: str) -> int | None:
+        owners = self.owners.get(account, ())
+        return next(iter(owners)) if len(owners) == 1 else None
 
-    def matched(self, line: StatementLine, taxpayer_id: int | None) -> None:
+    def matched(self, line, taxpayer_id: int | None) -> None:
         """Later lines from the same payer account may be matched by this one (step 5)."""
         if line.counterparty_account and taxpayer_id is not None:
             self.owners[line.counterparty_account].add(taxpayer_id)
 
-    def operator_of(self, line: StatementLine) -> str | None:
+    def operator_of(self, line) -> str | None:
         if line.counterparty_account in self.operator_accounts:
             return self.operator_accounts[line.counterparty_account]
         found = OPERATOR_NAME.search(f"{line.title} {line.counterparty_name}".upper())
         return OPERATOR_OF_NAME[found.group(1)] if found else None
 
-    def payout_payments(self, line: StatementLine, code: str) -> list[Payment] | None:
+    def payout_payments(self, line, code: str) -> list[Payment] | None:
         pending = [p for p in self.unbooked_by_gateway.get(code, []) if p.booked_at is None]
         tokens = set(TOKEN.findall(line.title))
         listed = [p for p in pending if p.operator_reference in tokens]
@@ -368,18 +422,16 @@ class Matcher:
 class Target:
     """Where a line matched to a taxpayer (steps 3–5) is booked."""
 
-    taxpayer: Taxpayer
-    ledger: Ledger | None
+    taxpayer_id: int
+    ledger_id: int | None
     how: str
     account: str | None = None
 
 
-def reconcile(
-    statement: BankStatement, result: ImportResult, lines: list[StatementLine]
-) -> ImportResult:
-    """Match and book a statement's new credit ``lines`` (the import has just made them)."""
+def reconcile(result: ImportResult, lines: list[_Line]) -> ImportResult:
+    """Match and book a statement's new credit ``lines`` (the import writes them afterwards)."""
     matcher = Matcher(lines)
-    targets: list[tuple[StatementLine, Target]] = []
+    targets: list[tuple[_Line, Target]] = []
     for line in lines:
         try:
             outcome = _match_line(line, matcher, result)
@@ -387,10 +439,9 @@ def reconcile(
             # book_payment refused (no ledger in that account, …): the clerk decides.
             outcome = False
             line.note = str(error)[:500]
-            _save_line(line, ["note"])
         if isinstance(outcome, Target):
             targets.append((line, outcome))
-            matcher.matched(line, outcome.taxpayer.pk)
+            matcher.matched(line, outcome.taxpayer_id)
         elif outcome:
             result.matched += 1
             matcher.matched(line, line.taxpayer_id)
@@ -399,11 +450,10 @@ def reconcile(
     refused = _book_lines(targets, result)
     result.matched += len(targets) - len(refused)
     result.unmatched += len(refused)
-    result.ignored = statement.lines.filter(status=LineStatus.IGNORED).count()
     return result
 
 
-def _match_line(line: StatementLine, matcher: Matcher, result: ImportResult) -> bool | Target:
+def _match_line(line: _Line, matcher: Matcher, result: ImportResult) -> bool | Target:
     """Steps 1–2 book the portal payments they find; steps 3–5 return where to book."""
     # 1. Our payment reference, or the operator's reference of one payment.
     for ref in REFERENCE.findall(line.title):
@@ -433,38 +483,36 @@ def _match_line(line: StatementLine, matcher: Matcher, result: ImportResult) -> 
         if covered:
             return _book_payment_line(line, covered, Match.PAYOUT, result)
         line.note = "operator payout: no set of completed payments adds up to it"
-        _save_line(line, ["note"])
         return False
     # 3. Virtual account.
     resolved = matcher.virtual.get(line.virtual_account) if line.virtual_account else None
     if resolved is not None:
-        taxpayer, rtype = resolved
-        ledger = matcher.ledger_of(taxpayer, rtype)
-        return Target(taxpayer, ledger, Match.VIRTUAL_ACCOUNT, rtype.bank_account)
+        taxpayer_id, rtype = resolved
+        ledger_id = matcher.ledger_of(taxpayer_id, rtype)
+        return Target(taxpayer_id, ledger_id, Match.VIRTUAL_ACCOUNT, rtype.bank_account)
     # 4. A ledger number in the title.
     ledger = matcher.ledger_named(line.title)
     if ledger is not None:
-        return Target(
-            ledger.taxpayer, ledger, Match.LEDGER_NUMBER, ledger.receivable_type.bank_account
-        )
+        return Target(ledger.taxpayer_id, ledger.pk, Match.LEDGER_NUMBER, ledger.account)
     # 5. The payer's account, known from earlier matched lines of exactly one taxpayer.
-    taxpayer = matcher.owner_of(line.counterparty_account) if line.counterparty_account else None
-    if taxpayer is not None:
-        return Target(taxpayer, None, Match.PAYER_ACCOUNT)
+    taxpayer_id = matcher.owner_of(line.counterparty_account) if line.counterparty_account else None
+    if taxpayer_id is not None:
+        return Target(taxpayer_id, None, Match.PAYER_ACCOUNT)
     return False
 
 
 # --- Booking ---------------------------------------------------------------------------------
 def _event_payload(*, payment, taxpayer, amount, booked_on, reference, line, entries) -> dict:
+    """``taxpayer`` is the taxpayer's external id; ``entries`` the booked entries' ids."""
     return {
         "reference": reference,
-        "taxpayer": taxpayer.external_id,
+        "taxpayer": taxpayer,
         "amount": str(amount),
         "booked_on": booked_on.isoformat(),
         "payment": payment.reference if payment else None,
         "method": payment.gateway if payment else "transfer",
         "statement_line": line.line_hash if line else None,
-        "entries": [entry.external_id for entry in entries],
+        "entries": entries,
     }
 
 
@@ -473,7 +521,7 @@ def _announce(*, payment, taxpayer, user, amount, booked_on, reference, line, en
         "payment.booked",
         _event_payload(
             payment=payment,
-            taxpayer=taxpayer,
+            taxpayer=taxpayer.external_id,
             amount=amount,
             booked_on=booked_on,
             reference=reference,
@@ -501,9 +549,7 @@ def _designated_ledger(payment: Payment) -> Ledger | None:
     return None
 
 
-def book_portal_payment(
-    payment: Payment, line: StatementLine | None, amount: Decimal, paid_on: date
-) -> None:
+def book_portal_payment(payment: Payment, line, amount: Decimal, paid_on: date) -> None:
     """Book ``payment`` (locked by the caller) with ``amount`` paid on ``paid_on``."""
     ledger = _designated_ledger(payment)
     reference = f"P-{payment.reference}"
@@ -517,7 +563,7 @@ def book_portal_payment(
         document=payment.reference,
     )
     payment.booked_at = timezone.now()
-    payment.statement_line = line
+    payment.statement_line_id = line.pk if line else None
     payment.save(update_fields=["booked_at", "statement_line", "updated_at"])
     log_event(
         payment,
@@ -535,14 +581,12 @@ def book_portal_payment(
             booked_on=paid_on,
             reference=reference,
             line=line,
-            entries=booking.entries,
+            entries=booking.external_ids,
         )
 
 
 @transaction.atomic  # a refused booking (ValueError) takes back only this line's changes
-def _book_payment_line(
-    line: StatementLine, payments: list[Payment], how: str, result: ImportResult
-) -> bool:
+def _book_payment_line(line, payments: list[Payment], how: str, result: ImportResult) -> bool:
     locked = list(
         Payment.objects.select_for_update(of=("self",))
         .filter(pk__in=[p.pk for p in payments], booked_at__isnull=True)
@@ -570,34 +614,40 @@ def _book_payment_line(
         for original in payments:
             if original.pk == payment.pk:
                 original.booked_at = payment.booked_at
-    first = locked[0]
     line.status = LineStatus.MATCHED
     line.match = how
-    line.taxpayer = first.taxpayer if len({p.taxpayer_id for p in locked}) == 1 else None
+    owners = {p.taxpayer_id for p in locked}
+    line.taxpayer_id = owners.pop() if len(owners) == 1 else None
     line.booked_at = timezone.now()
-    _save_line(line, ["status", "match", "taxpayer", "booked_at"])
     result.booked_amount += line.amount
     return True
 
 
 @transaction.atomic
-def _book_lines(targets: list[tuple[StatementLine, Target]], result: ImportResult) -> list:
-    """Book lines matched to taxpayers, all at once; returns the lines booking refused."""
+def _book_lines(targets: list[tuple[object, Target]], result: ImportResult) -> list:
+    """Book lines matched to taxpayers, all at once; returns the lines booking refused.
+
+    Sets each line's match result; the caller writes the lines."""
     if not targets:
         return []
     outcomes = book_payments(
         [
             PaymentToBook(
-                target.taxpayer.pk,
+                target.taxpayer_id,
                 line.amount,
                 line.value_date or line.booked_on,
                 f"S-{line.line_hash[:40]}",
-                ledger=target.ledger,
-                account=target.account if target.ledger is not None else None,
+                ledger_id=target.ledger_id,
+                account=target.account if target.ledger_id is not None else None,
                 document=(line.title or line.bank_reference)[:255],
             )
             for line, target in targets
         ]
+    )
+    external_ids = dict(
+        Taxpayer.objects.filter(
+            pk__in=any_of({target.taxpayer_id for _, target in targets})
+        ).values_list("pk", "external_id")
     )
     now = timezone.now()
     refused, payloads, booked = [], [], []
@@ -609,38 +659,44 @@ def _book_lines(targets: list[tuple[StatementLine, Target]], result: ImportResul
             continue
         line.status = LineStatus.MATCHED
         line.match = target.how
-        line.taxpayer = target.taxpayer
-        line.ledger = target.ledger
+        line.taxpayer_id = target.taxpayer_id
+        line.ledger_id = target.ledger_id
         line.booked_at = now
         result.booked_amount += line.amount
         if outcome.already_booked:
             continue
-        announced = {
-            "payment": None,
-            "taxpayer": target.taxpayer,
-            "amount": line.amount,
-            "booked_on": line.value_date or line.booked_on,
-            "reference": outcome.reference,
-        }
-        payloads.append(_event_payload(line=line, entries=outcome.entries, **announced))
-        booked.append(announced | {"user": None})
-    _save_outcomes([line for line, _ in targets if not line._state.adding])
+        paid_on = line.value_date or line.booked_on
+        payloads.append(
+            _event_payload(
+                payment=None,
+                taxpayer=external_ids[target.taxpayer_id],
+                amount=line.amount,
+                booked_on=paid_on,
+                reference=outcome.reference,
+                line=line,
+                entries=outcome.external_ids,
+            )
+        )
+        booked.append(
+            {
+                "payment": None,
+                "taxpayer_id": target.taxpayer_id,
+                "user": None,
+                "amount": line.amount,
+                "booked_on": paid_on,
+                "reference": outcome.reference,
+            }
+        )
     record_events("payment.booked", payloads)
     if booked:
         transaction.on_commit(lambda: payments_booked.send(sender=Payment, bookings=booked))
     return refused
 
 
-def _save_line(line: StatementLine, fields: list[str]) -> None:
-    """Save a line's match result, unless the import writes the line itself afterwards."""
-    if not line._state.adding:
-        line.save(update_fields=fields)
-
-
-def _save_outcomes(lines: list[StatementLine]) -> None:
-    """Write the match results of lines that are already in the database (a clerk's line, or
-    all of a statement where ids are not handed out before insert): one UPDATE per line, sent
-    as one batch (`bulk_update`'s CASE per column takes minutes for 100,000 lines)."""
+def _save_outcomes(lines: list[_Line]) -> None:
+    """Write the match results of lines inserted before matching (where ids are not handed
+    out before insert): one UPDATE per line, sent as one batch (`bulk_update`'s CASE per
+    column takes minutes for 100,000 lines)."""
     fields = [StatementLine._meta.get_field(name) for name in UPDATED]
     table = connection.ops.quote_name(StatementLine._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
@@ -710,8 +766,12 @@ def assign_line(line: StatementLine, taxpayer: Taxpayer, ledger: Ledger | None =
     if ledger is not None and ledger.taxpayer_id != taxpayer.pk:
         raise ValueError("The ledger does not belong to this taxpayer.")
     target = Target(
-        taxpayer, ledger, Match.MANUAL, ledger.receivable_type.bank_account if ledger else None
+        taxpayer.pk,
+        ledger.pk if ledger else None,
+        Match.MANUAL,
+        ledger.receivable_type.bank_account if ledger else None,
     )
     refused = _book_lines([(line, target)], ImportResult(line.statement, created=False))
     if refused:
         raise ValueError(refused[0].note)
+    line.save(update_fields=UPDATED)

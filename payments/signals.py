@@ -14,5 +14,7 @@ payment_booked = Signal()
 
 #: ``payments_booked`` — many statement lines were booked at once (a bank statement): one
 #: signal per statement instead of one per line. Keyword argument ``bookings``: a list of
-#: dicts with ``payment_booked``'s keyword arguments. Sent on transaction commit.
+#: dicts with ``payment_booked``'s keyword arguments but ``taxpayer_id`` (int) for
+#: ``taxpayer``: receivers load only the taxpayers they need. Sent on
+#: transaction commit.
 payments_booked = Signal()

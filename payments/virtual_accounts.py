@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from eservices.bulk import any_of
 from eservices.models import ReceivableType, Taxpayer
 
 NRB_LENGTH = 26
@@ -135,17 +136,15 @@ def payment_account(taxpayer: Taxpayer, receivable_type: ReceivableType, municip
         return format_nrb(account) if account else ""
 
 
-def _match_type(nrb: str, types: Iterable[ReceivableType], municipality) -> ReceivableType | None:
-    """The one type whose sort code and prefix this NRB carries (None if none or ambiguous)."""
-    account = nrb[10:]
-    found = []
-    for rtype in types:
-        prefix = (rtype.virtual_account_prefix or "").strip()
-        if not prefix.isdigit() or not account.startswith(prefix):
-            continue
-        base = collection_account(rtype, municipality)
-        if base[2:10] == nrb[2:10]:
-            found.append(rtype)
+def _match_type(
+    nrb: str, types: Iterable[tuple[ReceivableType, str, str]]
+) -> ReceivableType | None:
+    """The one type whose sort code and prefix this NRB carries (None if none or ambiguous).
+    ``types``: each type with its prefix and the sort code of its collection account."""
+    account, sort_code = nrb[10:], nrb[2:10]
+    found = [
+        rtype for rtype, prefix, own in types if account.startswith(prefix) and own == sort_code
+    ]
     return found[0] if len(found) == 1 else None
 
 
@@ -161,23 +160,45 @@ def resolve_virtual_accounts(
     Two queries whatever the number of accounts: the types with a prefix, and the taxpayers by
     primary key. Invalid numbers, unknown prefixes and unknown payers are simply absent.
     """
+    found = _payer_ids(nrbs, municipality)
+    taxpayers = Taxpayer.objects.in_bulk({pk for pk, _ in found.values()})
+    return {nrb: (taxpayers[pk], rtype) for nrb, (pk, rtype) in found.items() if pk in taxpayers}
+
+
+def resolve_virtual_account_ids(
+    nrbs: Iterable[str], municipality=None
+) -> dict[str, tuple[int, ReceivableType]]:
+    """`resolve_virtual_accounts` with the taxpayer's primary key (no model instances)."""
+    found = _payer_ids(nrbs, municipality)
+    existing = set(
+        Taxpayer.objects.filter(pk__in=any_of({pk for pk, _ in found.values()})).values_list(
+            "pk", flat=True
+        )
+    )
+    return {nrb: (pk, rtype) for nrb, (pk, rtype) in found.items() if pk in existing}
+
+
+def _payer_ids(nrbs: Iterable[str], municipality) -> dict[str, tuple[int, ReceivableType]]:
+    """{NRB: (payer identifier, type)} for the numbers that are one of our virtual accounts."""
     wanted = {compact_nrb(n) for n in nrbs}
     # The IBAN check digits only: a match must also carry our own bank's sort code
     # (`_match_type`), so schwifty's sort-code check (~0.1 ms a number) adds nothing here.
     wanted = {n for n in wanted if _check_digits_match(n)}
     if not wanted:
         return {}
-    types = list(ReceivableType.objects.exclude(virtual_account_prefix=""))
-    if not types:
-        return {}
     municipality = municipality if municipality is not None else municipality_settings()
+    types = [
+        (rtype, prefix, collection_account(rtype, municipality)[2:10])
+        for rtype in ReceivableType.objects.exclude(virtual_account_prefix="")
+        for prefix in [rtype.virtual_account_prefix.strip()]
+        if prefix.isdigit()
+    ]
     matched: dict[str, tuple[int, ReceivableType]] = {}
     for nrb in wanted:
-        rtype = _match_type(nrb, types, municipality)
+        rtype = _match_type(nrb, types)
         if rtype is not None:
             matched[nrb] = (_payer_id(nrb, rtype), rtype)
-    taxpayers = Taxpayer.objects.in_bulk({pk for pk, _ in matched.values()})
-    return {nrb: (taxpayers[pk], rtype) for nrb, (pk, rtype) in matched.items() if pk in taxpayers}
+    return matched
 
 
 def resolve_virtual_account(nrb: str, municipality=None) -> tuple[Taxpayer, ReceivableType] | None:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from eservices.bulk import insert_rows
+from eservices.bulk import row_writer
 from eservices.models import DomainSystem, OutboundEvent
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -35,21 +35,25 @@ def record_event(
     limits the event to one domain system (the one that keeps the ledger); by default every
     system sees it.
     """
-    return record_events(kind, [payload], target_system=target_system)[0]
+    _check_kind(kind)
+    return OutboundEvent.objects.create(kind=kind, payload=payload, target_system=target_system)
 
 
 def record_events(
     kind: str, payloads: list[dict[str, Any]], *, target_system: DomainSystem | None = None
-) -> list[OutboundEvent]:
+) -> None:
     """`record_event` for many changes of one kind at once (a bank statement's bookings)."""
+    _check_kind(kind)
+    now = timezone.now()
+    system = target_system.pk if target_system else None
+    with row_writer(OutboundEvent, ("kind", "payload", "target_system_id", "created_at")) as write:
+        for payload in payloads:
+            write((kind, payload, system, now))
+
+
+def _check_kind(kind: str) -> None:
     if not _KIND.match(kind):
         raise ValueError(f"event kinds look like 'payment.booked'; got {kind!r}")
-    events = [
-        OutboundEvent(kind=kind, payload=payload, target_system=target_system)
-        for payload in payloads
-    ]
-    insert_rows(events, ids=True)
-    return events
 
 
 def events_for(system: DomainSystem, *, after: int = 0, limit: int = 100) -> list[OutboundEvent]:
