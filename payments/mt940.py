@@ -5,9 +5,9 @@ then reads the Polish ``:86:`` details itself and checks the statement as a whol
 wrong rejects the whole file with `StatementError` (the physical line number in the file and a
 reason): a statement that does not add up must book nothing.
 
-Encodings (PROTOCOLS.md §6): UTF-8 (and so ASCII) when the bytes are valid UTF-8; otherwise
-whichever of Windows-1250, ISO-8859-2 and CP852 (IBM852) yields the most Polish letters,
-Windows-1250 on a tie. A byte-order mark is dropped; CRLF, CR and LF line ends are all accepted.
+Encodings (PROTOCOLS.md §6): whichever of UTF-8 (when the bytes are valid UTF-8),
+Windows-1250, ISO-8859-2 and CP852 (IBM852) yields the most Polish letters, in that order on a
+tie, so ASCII is read as UTF-8. (A short Windows-1250 text can be valid UTF-8 too: "ÓŁ" is.) A byte-order mark is dropped; CRLF, CR and LF line ends are all accepted.
 A bank known to use one encoding can be pinned with ``encoding=``.
 
 ``:86:`` details, by style:
@@ -34,11 +34,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 import mt940
 from django.utils.translation import gettext as _
 
 POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+_ASCII = bytes(range(128))
 FALLBACK_ENCODINGS = ("cp1250", "iso-8859-2", "cp852")
 OPTIONS = mt940.Options(
     reversal_sign=True,
@@ -48,16 +50,18 @@ OPTIONS = mt940.Options(
     merge_keeps_values=True,
 )
 
+#: Where a virtual account is looked for, in this order.
+SEARCHED = ("customer_reference", "bank_reference", "extra_details", "transaction_details")
 _SUBFIELDS = re.compile(r"^(\d{3})\s*([~<+?^])(?=\d{2})")
 _NRB_IN_TEXT = re.compile(r"(?<!\d)(?:PL)?(\d{26})(?!\d)")
 _MARKERS = re.compile(r"[~<+?^]\d{2}")
-_ACCOUNT_ONLY = re.compile(r"^(?:PL)?\d{26}$")
+_ACCOUNT_ONLY = re.compile(r"(?:PL)?\d{26}\Z", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _MBANK_FIELD = re.compile(r"(ID IPH|Z RACH\.|OD|TYT\.|TNR):\s*([^;]*)")
+_SPLITTERS = {sep: re.compile(rf"{re.escape(sep)}(\d{{2}})") for sep in "~<+?^"}
 
 
-@dataclass(frozen=True)
-class StatementLine:
+class StatementLine(NamedTuple):
     """One entry of the statement. ``line_no`` is its position on the statement (1, 2, …)."""
 
     line_no: int
@@ -101,18 +105,29 @@ def decode(data: bytes, encoding: str | None = None) -> str:
                 1, _("The file is not in the %(encoding)s encoding.") % {"encoding": encoding}
             ) from exc
     else:
+        high = _beyond_ascii(data)
+        candidates = list(FALLBACK_ENCODINGS)
         try:
             text = data.decode("utf-8")
+            candidates.insert(0, "utf-8")
         except UnicodeDecodeError:
-            # max() keeps the first of equals: Windows-1250 wins a tie.
-            best = max(FALLBACK_ENCODINGS, key=lambda enc: _polish_letters(data, enc))
-            text = data.decode(best, errors="replace")
+            text = ""
+        if high:
+            # max() keeps the first of equals: UTF-8, then Windows-1250, wins a tie.
+            best = max(candidates, key=lambda enc: _polish_letters(high, enc))
+            if best != "utf-8":
+                text = data.decode(best, errors="replace")
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _polish_letters(data: bytes, encoding: str) -> int:
     """How many bytes of ``data`` are Polish letters in ``encoding`` (bytes.count runs in C)."""
     return sum(data.count(letter.encode(encoding)) for letter in POLISH_LETTERS)
+
+
+def _beyond_ascii(data: bytes) -> bytes:
+    """The bytes of ``data`` above 127: every Polish letter is one, in any of the encodings."""
+    return data.translate(None, _ASCII)
 
 
 def _clean(value: str) -> str:
@@ -132,14 +147,13 @@ def _nrb_from(sort_code: str, account: str) -> str:
 def compact_account(value: str) -> str:
     """``/PL61 1090 …`` → the 26-digit NRB; a foreign IBAN or anything else stays as given."""
     value = _SPACES.sub("", value or "").lstrip("/")
-    if re.fullmatch(r"(?:PL)?\d{26}", value, re.IGNORECASE):
+    if _ACCOUNT_ONLY.match(value):
         return value[-26:]
     return value
 
 
 # --- :86: -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Details:
+class Details(NamedTuple):
     title: str
     counterparty_account: str
     counterparty_name: str
@@ -162,13 +176,15 @@ def parse_details(raw: str) -> Details:
 
 
 def _subfield_details(text: str, separator: str) -> Details:
-    parts = re.split(rf"{re.escape(separator)}(\d{{2}})", text)
+    parts = _SPLITTERS[separator].split(text)
     fields: dict[int, str] = {}
     for key, value in zip(parts[1::2], parts[2::2], strict=False):
-        fields[int(key)] = fields.get(int(key), "") + value
+        number = int(key)
+        fields[number] = fields[number] + value if number in fields else value
 
     def joined(keys, glue: str) -> str:
-        return _clean(glue.join(fields.get(k, "") for k in keys if not _is_account(fields.get(k))))
+        values = [fields[k] for k in keys if k in fields]
+        return _clean(glue.join(value for value in values if not _is_account(value)))
 
     account = ""
     iban = _SPACES.sub("", fields.get(38, ""))
@@ -189,7 +205,10 @@ def _subfield_details(text: str, separator: str) -> Details:
 
 
 def _is_account(value: str | None) -> bool:
-    return bool(value) and bool(_ACCOUNT_ONLY.match(_SPACES.sub("", value)))
+    # Most subfields are words: a last character that is no digit settles it cheaply.
+    if not value or not value.rstrip()[-1:].isdigit() or len(value) < 26:
+        return False
+    return bool(_ACCOUNT_ONLY.match(_SPACES.sub("", value)))
 
 
 def find_virtual_account(text: str, own_account: str, counterparty: str) -> str:
@@ -197,8 +216,11 @@ def find_virtual_account(text: str, own_account: str, counterparty: str) -> str:
     if len(own_account) != 26 or not own_account.isdigit():
         return ""
     sort_code = own_account[2:10]
+    text = text.replace("\n", "")
+    if sort_code not in text:  # no number at our bank can be in it
+        return ""
     # Subfield markers ("~63") would glue their digits to the number that follows.
-    for nrb in _NRB_IN_TEXT.findall(_MARKERS.sub(" ", text.replace("\n", ""))):
+    for nrb in _NRB_IN_TEXT.findall(_MARKERS.sub(" ", text)):
         if nrb[2:10] == sort_code and nrb not in (own_account, counterparty) and _nrb_ok(nrb):
             return nrb
     return ""
@@ -284,10 +306,12 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
     last_line = numbers[-1]
     transactions = _Transactions(numbers)
     transactions.parse(normalised)
-    tag_lines = transactions.tag_lines
+    lines_of: dict[str, list[int]] = {}
+    for tag, line in transactions.tag_lines:
+        lines_of.setdefault(tag, []).append(line)
 
     def line_of(*tags: str) -> list[int]:
-        return [line for tag, line in tag_lines if tag in tags]
+        return sorted(line for tag in tags for line in lines_of.get(tag, ()))
 
     references = line_of("20")
     if len(references) > 1:
@@ -346,15 +370,15 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
         reference = values.get("bank_reference") or ""
         if not reference and (values.get("customer_reference") or "").upper() != "NONREF":
             reference = values.get("customer_reference") or ""
-        searched = " ".join(
-            str(values.get(k) or "")
-            for k in (
-                "customer_reference",
-                "bank_reference",
-                "extra_details",
-                "transaction_details",
+        # The :61: fields, then the :86:: a number cannot run across two of them, so the
+        # first match in the short :61: fields spares searching the long :86: text.
+        virtual_account = ""
+        for key in SEARCHED:
+            virtual_account = find_virtual_account(
+                str(values.get(key) or ""), account, details.counterparty_account
             )
-        )
+            if virtual_account:
+                break
         total += amount
         lines.append(
             StatementLine(
@@ -367,9 +391,7 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
                 title=details.title,
                 counterparty_account=details.counterparty_account,
                 counterparty_name=details.counterparty_name,
-                virtual_account=find_virtual_account(
-                    searched, account, details.counterparty_account
-                ),
+                virtual_account=virtual_account,
             )
         )
     if opening_amount + total != closing_amount:

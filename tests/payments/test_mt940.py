@@ -133,6 +133,17 @@ def test_encodings_and_line_ends(encoding, newline):
     assert statement.lines[2].counterparty_name == "ŻANETA ŹRÓDŁO"
 
 
+def test_windows_1250_that_happens_to_be_valid_utf8_is_read_as_windows_1250():
+    # "ÓŁ" in Windows-1250 is D3 A3, which is also UTF-8 for the Cyrillic "ӣ".
+    text = PKO.replace("ŻANETA ŹRÓDŁO", "ÓŁ")
+    for word in ("NIERUCHOMOŚCI", "Opłata", "WPŁATA"):
+        text = text.replace(word, "X")
+    data = text.encode("cp1250")
+    assert data.decode("utf-8")  # valid UTF-8 indeed
+    assert parse_statement(data).lines[2].counterparty_name == "ÓŁ"
+    assert parse_statement(text.encode("utf-8")).lines[2].counterparty_name == "ÓŁ"
+
+
 def test_a_pinned_encoding_wins_and_a_wrong_one_is_an_error():
     data = PKO.encode("cp852")
     assert parse_statement(data, encoding="cp852").lines[2].counterparty_name == "ŻANETA ŹRÓDŁO"
