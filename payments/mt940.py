@@ -7,7 +7,8 @@ reason): a statement that does not add up must book nothing.
 
 Encodings (PROTOCOLS.md §6): whichever of UTF-8 (when the bytes are valid UTF-8),
 Windows-1250, ISO-8859-2 and CP852 (IBM852) yields the most Polish letters, in that order on a
-tie, so ASCII is read as UTF-8. (A short Windows-1250 text can be valid UTF-8 too: "ÓŁ" is.) A byte-order mark is dropped; CRLF, CR and LF line ends are all accepted.
+tie, so ASCII is read as UTF-8 (a short Windows-1250 text can be valid UTF-8 too: "ÓŁ" is).
+A byte-order mark is dropped; CRLF, CR and LF line ends are all accepted.
 A bank known to use one encoding can be pinned with ``encoding=``.
 
 ``:86:`` details, by style:
@@ -363,7 +364,10 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
     lines: list[StatementLine] = []
     total = Decimal("0.00")
     an_entry = _("the entry")
-    for position, (entry, line) in enumerate(zip(transactions, entry_lines, strict=True), 1):
+    # Each parsed transaction points back at the collection that lists it; taking the list
+    # away breaks those cycles, so the parse is freed as it is read, without the collector.
+    entries, transactions.transactions = transactions.transactions, []
+    for position, (entry, line) in enumerate(zip(entries, entry_lines, strict=True), 1):
         values = entry.data
         amount = _money(values.get("amount"), line, an_entry)
         details = parse_details(values.get("transaction_details") or "")

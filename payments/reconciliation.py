@@ -29,7 +29,6 @@ Everything matching needs is loaded up front in a few set-based queries (`Matche
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import re
@@ -186,9 +185,6 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
         parsed = mt940.parse_statement(data)
     except mt940.StatementError as error:
         raise StatementImportError(error.line_no, error.reason) from error
-    # The library's parsed transactions point back at their collection: free those cycles now,
-    # once, rather than keep them to the end of the import (the collector is paused).
-    gc.collect()
     with transaction.atomic():
         _one_import_at_a_time()
         existing = BankStatement.objects.filter(
@@ -636,7 +632,9 @@ def _book_lines(targets: list[tuple[object, Target]], result: ImportResult) -> l
                 target.taxpayer_id,
                 line.amount,
                 line.value_date or line.booked_on,
-                f"S-{line.line_hash[:40]}",
+                # The line's id: ids only grow, so the entries' keys go in at the end of
+                # their index instead of at random places in it (as a hash of the line did).
+                f"S-{line.pk}",
                 ledger_id=target.ledger_id,
                 account=target.account if target.ledger_id is not None else None,
                 document=(line.title or line.bank_reference)[:255],

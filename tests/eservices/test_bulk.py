@@ -62,6 +62,10 @@ def test_any_of_text_values_keep_quotes_backslashes_and_commas(db):
         f.taxpayer(last_name=name)
     found = Taxpayer.objects.filter(last_name__in=any_of(names, "text"))
     assert sorted(found.values_list("last_name", flat=True)) == sorted(names)
+    plain = ["Żółć", "nie ten"]
+    found = Taxpayer.objects.filter(last_name__in=any_of(plain, "text"))
+    assert sorted(set(found.values_list("last_name", flat=True))) == sorted(plain)
+    assert not Taxpayer.objects.filter(last_name__in=any_of([], "text")).exists()
     if connection.vendor == "postgresql":  # elsewhere the values are passed as they are
         with pytest.raises(ValueError):
             any_of(names, "text); DROP TABLE x; --")
