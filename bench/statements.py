@@ -11,8 +11,10 @@ bench/mt940_generate.py: 80 % of the lines pay into a taxpayer's virtual account
 the ledger number in the title, 5 % match nothing (the clerks' queue). Every matched line is
 booked through `eservices.booking.book_payments` (allocation, ledger lock, entries, outbox event).
 
-Reported: import+reconcile seconds, lines/s, peak resident memory of the process, the bare
-``mt940.parse`` seconds of the same bytes and the ratio, and our own parse alone. Targets
+Reported: import+reconcile seconds (and the CPU seconds of this process and the statement
+readers it forks, PAYMENTS_STATEMENT_READERS), lines/s, peak resident memory of the process,
+the bare ``mt940.parse`` seconds of the same bytes and the ratio, and our own parse alone (in
+one process, and with the readers). Targets
 (issue 5): 100,000 lines < 60 s, peak memory < 1 GB, ratio ≤ 4. Written to
 bench/results/statements.json.
 """
@@ -39,11 +41,21 @@ django.setup()
 
 import mt940  # noqa: E402
 import mt940_generate  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from eservices.models import Taxpayer  # noqa: E402
 from payments import mt940 as portal_mt940  # noqa: E402
 from payments import reconciliation  # noqa: E402
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the statement readers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def peak_rss_mib() -> float:
@@ -90,15 +102,20 @@ def main() -> None:
     assert len(bare) == args.lines, len(bare)
     del bare
     # Our own parse (Polish :86: subfields, encodings, line numbers for errors) is part of the
-    # import; shown apart so the booking's share can be read off.
+    # import; shown apart, in one process and as the import reads it, so the booking's share
+    # can be read off.
+    readers = settings.PAYMENTS_STATEMENT_READERS
     started = time.perf_counter()
     portal_mt940.parse_statement(data)
     portal_parse_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    portal_mt940.parse_statement(data, readers=readers)
+    portal_parse_readers_seconds = time.perf_counter() - started
     rss_before = peak_rss_mib()
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     result = reconciliation.import_statement(data, filename=f"bench-{seed}.sta")
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
     peak = peak_rss_mib()
 
     figures = {
@@ -111,6 +128,9 @@ def main() -> None:
         "lines_per_s": round(result.lines / seconds, 1) if seconds else None,
         "bare_mt940_parse_s": round(bare_seconds, 2),
         "portal_parse_s": round(portal_parse_seconds, 2),
+        "statement_readers": readers,
+        "portal_parse_with_readers_s": round(portal_parse_readers_seconds, 2),
+        "cpu_s": round(cpu_seconds, 2),
         "ratio_to_bare_parse": round(seconds / bare_seconds, 2),
         "peak_rss_mib": round(peak, 1),
         "peak_rss_before_import_mib": round(rss_before, 1),

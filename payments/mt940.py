@@ -31,6 +31,8 @@ the statement's own account and is neither that account nor the counterparty's.
 from __future__ import annotations
 
 import bisect
+import marshal
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -298,18 +300,59 @@ def _first(data: dict, *keys: str):
     return None
 
 
-def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
-    """One MT940 statement (``:20:`` … ``:62F:``) with its entries; `StatementError` if invalid."""
+#: A statement with at least this many entries is read in parts by separate processes (when
+#: the caller allows more than one): below it, starting a process costs more than it saves.
+PARALLEL_FROM = 5000
+_ENTRY_TAG = re.compile(r"^:61:", re.MULTILINE)
+#: What the statement keeps of the library's statement-level data (the rest is per entry).
+_STATEMENT_KEYS = ("account_identification", "statement_number", "sequence_number")
+
+
+class _Amount(NamedTuple):
+    amount: Decimal
+    currency: str | None
+
+
+class _Part(NamedTuple):
+    """What reading one part of the statement gave (in a plain form that crosses processes)."""
+
+    tag_lines: list[tuple[str, int]]  # but the :86: ones, which no check needs
+    data: dict  # statement-level: _STATEMENT_KEYS as text, balances as _Amount
+    lines: list[StatementLine]
+    parse_error: tuple[int, str] | None  # the library refused a tag
+    entry_error: tuple[int, str] | None  # an entry's amount is wrong
+
+
+def parse_statement(data: bytes, *, encoding: str | None = None, readers: int = 1) -> Statement:
+    """One MT940 statement (``:20:`` … ``:62F:``) with its entries; `StatementError` if invalid.
+
+    With ``readers`` above one, a long statement is cut between entries and its parts are
+    read by that many processes at once (forked: the parts share the decoded text); the
+    result, errors included, is the same as reading it whole.
+    """
     text = decode(data, encoding)
     normalised, numbers = _physical_lines(text)
     if not normalised:
         raise StatementError(1, _("The file is empty."))
     last_line = numbers[-1]
-    transactions = _Transactions(numbers)
-    transactions.parse(normalised)
+    # The head (up to the first entry) names the account and currency every part needs.
+    first_entry = _ENTRY_TAG.search(normalised)
+    head_end = first_entry.start() if first_entry else len(normalised)
+    head = _read_part(normalised[:head_end], numbers, None, None).data
+    account = compact_account(head.get("account_identification") or "")
+    opening = _first(
+        head, "final_opening_balance", "intermediate_opening_balance", "opening_balance"
+    )
+    currency = opening.currency if opening else None
+    parts = _read_parts(normalised, numbers, account, currency, _cuts(normalised, readers))
+
+    for part in parts:
+        if part.parse_error:
+            raise StatementError(*part.parse_error)
     lines_of: dict[str, list[int]] = {}
-    for tag, line in transactions.tag_lines:
-        lines_of.setdefault(tag, []).append(line)
+    for part in parts:
+        for tag, line in part.tag_lines:
+            lines_of.setdefault(tag, []).append(line)
 
     def line_of(*tags: str) -> list[int]:
         return sorted(line for tag in tags for line in lines_of.get(tag, ()))
@@ -340,64 +383,32 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
     if entry_lines and entry_lines[-1] > closing_line:
         raise StatementError(entry_lines[-1], _("An entry comes after the closing balance."))
 
-    head = transactions.data
+    data_of: dict = {}
+    for part in parts:
+        data_of.update(part.data)
     opening = _first(
-        head, "final_opening_balance", "intermediate_opening_balance", "opening_balance"
+        data_of, "final_opening_balance", "intermediate_opening_balance", "opening_balance"
     )
     closing = _first(
-        head, "final_closing_balance", "intermediate_closing_balance", "closing_balance"
+        data_of, "final_closing_balance", "intermediate_closing_balance", "closing_balance"
     )
-    opening_amount = _money(opening.amount, opening_line, _("the opening balance"))
-    closing_amount = _money(closing.amount, closing_line, _("the closing balance"))
-    currency = opening.amount.currency
-    if closing.amount.currency != currency:
+    opening_amount = _money(opening, opening_line, _("the opening balance"))
+    closing_amount = _money(closing, closing_line, _("the closing balance"))
+    if closing.currency != opening.currency:
         raise StatementError(
             closing_line,
             _("The closing balance is in %(found)s, the opening balance in %(expected)s.")
-            % {"found": closing.amount.currency, "expected": currency},
+            % {"found": closing.currency, "expected": opening.currency},
         )
-    account = compact_account(head.get("account_identification") or "")
-    number = head.get("statement_number") or ""
-    if head.get("sequence_number"):
-        number = f"{number}/{head['sequence_number']}"
+    for part in parts:
+        if part.entry_error:
+            raise StatementError(*part.entry_error)
+    number = data_of.get("statement_number") or ""
+    if data_of.get("sequence_number"):
+        number = f"{number}/{data_of['sequence_number']}"
 
-    lines: list[StatementLine] = []
-    total = Decimal("0.00")
-    an_entry = _("the entry")
-    # Each parsed transaction points back at the collection that lists it; taking the list
-    # away breaks those cycles, so the parse is freed as it is read, without the collector.
-    entries, transactions.transactions = transactions.transactions, []
-    for position, (entry, line) in enumerate(zip(entries, entry_lines, strict=True), 1):
-        values = entry.data
-        amount = _money(values.get("amount"), line, an_entry)
-        details = parse_details(values.get("transaction_details") or "")
-        reference = values.get("bank_reference") or ""
-        if not reference and (values.get("customer_reference") or "").upper() != "NONREF":
-            reference = values.get("customer_reference") or ""
-        # The :61: fields, then the :86:: a number cannot run across two of them, so the
-        # first match in the short :61: fields spares searching the long :86: text.
-        virtual_account = ""
-        for key in SEARCHED:
-            virtual_account = find_virtual_account(
-                str(values.get(key) or ""), account, details.counterparty_account
-            )
-            if virtual_account:
-                break
-        total += amount
-        lines.append(
-            StatementLine(
-                line_no=position,
-                booked_on=_date(values.get("entry_date") or values["date"]),
-                value_date=_date(values["date"]),
-                amount=amount,
-                currency=currency,
-                bank_reference=reference.strip(),
-                title=details.title,
-                counterparty_account=details.counterparty_account,
-                counterparty_name=details.counterparty_name,
-                virtual_account=virtual_account,
-            )
-        )
+    lines = [line for part in parts for line in part.lines]
+    total = sum((line.amount for line in lines), Decimal("0.00"))
     if opening_amount + total != closing_amount:
         raise StatementError(
             closing_line,
@@ -413,4 +424,185 @@ def parse_statement(data: bytes, *, encoding: str | None = None) -> Statement:
         opening_balance=opening_amount,
         closing_balance=closing_amount,
         lines=lines,
+    )
+
+
+def _cuts(text: str, readers: int) -> list[tuple[int, int]]:
+    """Where to cut ``text`` into ``readers`` parts, and how many entries come before each
+    cut: at the starts of entries (``:61:``, as the library finds them: at a line start),
+    so that each part holds whole entries. No cut for a short statement."""
+    if readers < 2 or not hasattr(os, "fork"):
+        return []
+    entries = text.count("\n:61:") + text.startswith(":61:")
+    if entries < PARALLEL_FROM:
+        return []
+    cuts = []
+    for k in range(1, readers):
+        found = _ENTRY_TAG.search(text, len(text) * k // readers)
+        if found and (not cuts or found.start() > cuts[-1][0]):
+            start = found.start()
+            cuts.append((start, text.count("\n:61:", 0, start) + text.startswith(":61:")))
+    return cuts
+
+
+def _read_parts(
+    text: str,
+    numbers: list[int],
+    account: str,
+    currency: str | None,
+    cuts: list[tuple[int, int]],
+) -> list[_Part]:
+    """Each part of ``text`` read by `_read_part`: the first here, the others in forked
+    processes meanwhile (each sends its result back through a pipe)."""
+    ends = [offset for offset, _ in cuts] + [len(text)]
+    children = []
+    for (start, before), end in zip(cuts, ends[1:], strict=True):
+        part, first = text[start:end], text.count("\n", 0, start)
+        children.append(_in_child(part, numbers[first:], account, currency, before))
+    try:
+        parts = [_read_part(text[: ends[0]], numbers, account, currency)]
+    finally:
+        parts += [_from_child(*child) for child in children]
+    return parts
+
+
+def _in_child(*args) -> tuple[int, int]:
+    """`_read_part` (``args``) in a forked process: its pid and the pipe its result comes by.
+
+    The child only computes and writes: it leaves by ``os._exit``, so nothing of the parent
+    (database connections, atexit handlers) is closed or run twice. The result crosses as
+    plain values (`marshal`), which costs a fifth of pickling dates and decimals.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
+        status = 1
+        try:
+            os.close(read_end)
+            part = _read_part(*args)
+            with os.fdopen(write_end, "wb") as out:
+                marshal.dump(
+                    (
+                        part.tag_lines,
+                        {
+                            k: (str(v[0]), v[1]) if isinstance(v, _Amount) else v
+                            for k, v in part.data.items()
+                        },
+                        [
+                            (
+                                line[0],
+                                line[1].toordinal(),
+                                line[2].toordinal(),
+                                str(line[3]),
+                                *line[4:],
+                            )
+                            for line in part.lines
+                        ],
+                        part.parse_error,
+                        part.entry_error,
+                    ),
+                    out,
+                )
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _from_child(pid: int, read_end: int) -> _Part:
+    with os.fdopen(read_end, "rb") as source:
+        payload = source.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        raise RuntimeError(f"the statement reader {pid} failed (status {status})")
+    tags, data, rows, parse_error, entry_error = marshal.loads(payload)  # noqa: S302 - our child
+    days: dict[int, date] = {}
+
+    def day(ordinal: int) -> date:
+        if ordinal not in days:
+            days[ordinal] = date.fromordinal(ordinal)
+        return days[ordinal]
+
+    return _Part(
+        [tuple(tag) for tag in tags],
+        {k: _Amount(Decimal(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in data.items()},
+        [
+            StatementLine(row[0], day(row[1]), day(row[2]), Decimal(row[3]), *row[4:])
+            for row in rows
+        ],
+        tuple(parse_error) if parse_error else None,
+        tuple(entry_error) if entry_error else None,
+    )
+
+
+def _read_part(
+    text: str, numbers: list[int], account: str | None, currency: str | None, before: int = 0
+) -> _Part:
+    """The library's reading of ``text`` (a part of the statement: whole entries, with the
+    head or the tail when it holds them) and its entries as `StatementLine`. ``account`` and
+    ``currency`` come from the head; without them (reading the head) entries are skipped.
+    ``before``: how many entries come before the part (its entries are numbered on from it)."""
+    transactions = _Transactions(numbers)
+    try:
+        transactions.parse(text)
+        error = None
+    except StatementError as refused:
+        error = (refused.line_no, refused.reason)
+    # Each parsed transaction points back at the collection that lists it; taking the list
+    # away breaks those cycles, so the parse is freed as it is read, without the collector.
+    entries, transactions.transactions = transactions.transactions, []
+    tags = [(tag, line) for tag, line in transactions.tag_lines if tag != "86"]
+    if error:
+        return _Part(tags, {}, [], error, None)
+    data = {
+        key: _Amount(value.amount.amount, value.amount.currency)
+        if key.endswith("balance")
+        else value
+        for key, value in transactions.data.items()
+        if key in _STATEMENT_KEYS or key.endswith("balance")
+    }
+    lines: list[StatementLine] = []
+    if account is None:
+        return _Part(tags, data, lines, None, None)
+    entry_lines = [line for tag, line in tags if tag == "61"]
+    an_entry = _("the entry")
+    try:
+        for position, (entry, line) in enumerate(zip(entries, entry_lines, strict=True), before):
+            lines.append(
+                _statement_line(entry.data, line, position + 1, account, currency, an_entry)
+            )
+    except StatementError as refused:
+        return _Part(tags, data, lines, None, (refused.line_no, refused.reason))
+    return _Part(tags, data, lines, None, None)
+
+
+def _statement_line(
+    values: dict, line: int, line_no: int, account: str, currency: str | None, an_entry: str
+) -> StatementLine:
+    amount = _money(values.get("amount"), line, an_entry)
+    details = parse_details(values.get("transaction_details") or "")
+    reference = values.get("bank_reference") or ""
+    if not reference and (values.get("customer_reference") or "").upper() != "NONREF":
+        reference = values.get("customer_reference") or ""
+    # The :61: fields, then the :86:: a number cannot run across two of them, so the first
+    # match in the short :61: fields spares searching the long :86: text.
+    virtual_account = ""
+    for key in SEARCHED:
+        virtual_account = find_virtual_account(
+            str(values.get(key) or ""), account, details.counterparty_account
+        )
+        if virtual_account:
+            break
+    return StatementLine(
+        line_no=line_no,
+        booked_on=_date(values.get("entry_date") or values["date"]),
+        value_date=_date(values["date"]),
+        amount=amount,
+        currency=currency,
+        bank_reference=reference.strip(),
+        title=details.title,
+        counterparty_account=details.counterparty_account,
+        counterparty_name=details.counterparty_name,
+        virtual_account=virtual_account,
     )

@@ -182,7 +182,7 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
     if existing is not None:
         return ImportResult(existing, created=False)
     try:
-        parsed = mt940.parse_statement(data)
+        parsed = mt940.parse_statement(data, readers=settings.PAYMENTS_STATEMENT_READERS)
     except mt940.StatementError as error:
         raise StatementImportError(error.line_no, error.reason) from error
     with transaction.atomic():

@@ -264,6 +264,10 @@ PAYMENT_OPERATOR_ACCOUNTS: dict[str, list[str]] = {}
 for _item in env_list("PAYMENT_OPERATOR_ACCOUNTS", ""):
     _code, _, _nrb = _item.partition("=")
     PAYMENT_OPERATOR_ACCOUNTS.setdefault(_code.strip(), []).append(_nrb.strip().replace(" ", ""))
+# Processes that read a long bank statement (payments.mt940; 1 reads it in this process only).
+PAYMENTS_STATEMENT_READERS = int(
+    env("PAYMENTS_STATEMENT_READERS", str(min(os.cpu_count() or 1, 4)))
+)
 
 # --- Payment operators (P3) -------------------------------------------------------------------
 # PayU REST v2.1 and Przelewy24 REST v1 (payments.gateways.payu / .przelewy24). *_SANDBOX picks

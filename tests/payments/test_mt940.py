@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.mt940_generate import CreditLine, generate_statement
+from payments import mt940 as mt940_module
 from payments.mt940 import StatementError, parse_details, parse_statement
 
 OWN = "60102010260000123456789012"  # the municipality's account, sort code 10201026
@@ -356,3 +357,82 @@ def test_a_virtual_account_elsewhere_in_the_line_is_found():
     broken = "00" + VIRTUAL[2:]
     text = PKO.replace(f"{VIRTUAL}\n", f"{broken}\n")
     assert parse_statement(text.encode()).lines[0].virtual_account == ""
+
+
+# --- Reading a long statement in parts (forked processes) ------------------------------------
+def _outcome(data: bytes, readers: int):
+    try:
+        return parse_statement(data, readers=readers)
+    except StatementError as error:
+        return (error.line_no, error.reason)
+
+
+BROKEN = {
+    "bad amount in the last entry": (":61:2601160116C20,00", ":61:2601160116C2x0,00"),
+    "bad date in the last entry": (":61:2601160116C20,00", ":61:2601399116C20,00"),
+    "closing balance off": (":62F:C260116PLN1120,50", ":62F:C260116PLN1,00"),
+    "no closing balance": (":62F:C260116PLN1120,50\n", ""),
+    "entry after the closing balance": (":86:Opłata", ":62F:C260116PLN1100,50\n:86:Opłata"),
+}
+
+
+@pytest.mark.parametrize("case", ["whole", *BROKEN])
+@pytest.mark.parametrize("readers", [2, 3])
+def test_read_in_parts_gives_what_reading_whole_gives(monkeypatch, case, readers):
+    monkeypatch.setattr(mt940_module, "PARALLEL_FROM", 2)  # cut even three entries
+    forked = []
+    in_child = mt940_module._in_child
+    monkeypatch.setattr(mt940_module, "_in_child", lambda *a: forked.append(a) or in_child(*a))
+    text = PKO if case == "whole" else PKO.replace(*BROKEN[case])
+    data = text.encode("cp1250")
+    whole = _outcome(data, readers=1)
+    assert not forked
+    assert _outcome(data, readers=readers) == whole
+    assert len(forked) == readers - 1  # really read in parts
+    if case == "whole":
+        assert len(whole.lines) == 3
+    else:
+        assert isinstance(whole, tuple)  # each broken variant is refused, on the same line
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=99_999_999),
+            st.text(alphabet=TITLE_CHARS, max_size=80),
+        ),
+        min_size=2,
+        max_size=30,
+    ),
+    st.integers(min_value=2, max_value=4),
+)
+def test_generated_statements_read_in_parts_as_whole(entries, readers):
+    lines = [
+        CreditLine(
+            amount=Decimal(grosze) / 100,
+            title=title,
+            virtual_account=VIRTUAL if i % 3 else "",
+            counterparty_account=PAYER,
+            booked_on=date(2026, 3, 14),
+        )
+        for i, (grosze, title) in enumerate(entries)
+    ]
+    data = generate_statement(lines, account=OWN)
+    previous, mt940_module.PARALLEL_FROM = mt940_module.PARALLEL_FROM, 2
+    try:
+        assert parse_statement(data, readers=readers) == parse_statement(data)
+    finally:
+        mt940_module.PARALLEL_FROM = previous
+
+
+def test_reading_in_parts_leaves_the_database_connection_alone(db, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(mt940_module, "PARALLEL_FROM", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert len(parse_statement(PKO.encode("cp1250"), readers=2).lines) == 3
+    with connection.cursor() as cursor:  # the child left without closing it
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
