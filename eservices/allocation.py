@@ -242,6 +242,25 @@ def allocate_payment(
     return Allocation(amount=amount, paid_on=paid_on, items=tuple(parts), credit=left)
 
 
+def reachable_items(items: Sequence[OpenItem], amount: Decimal) -> list[OpenItem]:
+    """Of ``items`` in a payment's scope (its designation and account applied), those a payment
+    of ``amount`` can reach, in allocation order: what `allocate_payment` gives anything to is
+    the same with these as with all ``items``.
+
+    Reminder costs are paid first wherever they are; then the principal and interest of item
+    after item. Once the costs and the principal of the items so far take the whole amount,
+    nothing is left for later ones (interest only adds to what is owed), so a statement's
+    booking need not reckon their interest.
+    """
+    ordered = sorted(items, key=lambda item: item.due_date)
+    owed = sum((item.reminder_costs for item in ordered), ZERO)
+    for count, item in enumerate(ordered, 1):
+        owed += item.principal
+        if owed >= amount:
+            return ordered[:count] + [item for item in ordered[count:] if item.reminder_costs]
+    return ordered
+
+
 def amount_due(
     items: Sequence[OpenItem],
     on: date,

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .allocation import Allocation, OpenItem, allocate_payment
+from .allocation import Allocation, OpenItem, allocate_payment, reachable_items
 from .bulk import any_of, row_writer
 from .dues import interest_rules
 from .interest import InterestRegime, InterestRules
@@ -330,7 +330,9 @@ def _allocate(
     if not ledgers:
         raise ValueError("The taxpayer has no ledger this payment could be booked on.")
     in_scope = {str(led.pk) for led in ledgers}
-    scope = [item for item in items if item.receivable in in_scope]
+    if designated:
+        in_scope &= {str(designated)}
+    scope = reachable_items([item for item in items if item.receivable in in_scope], payment.amount)
     allocation = allocate_payment(
         payment.amount,
         payment.paid_on,

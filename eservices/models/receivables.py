@@ -297,7 +297,10 @@ class LedgerEntry(AppendOnlyModel):
         TRANSFER = "przeksiegowanie", _("Re-booking (przeksięgowanie)")
         REMINDER_COST = "koszty_upomnienia", _("Reminder costs (koszty upomnienia)")
 
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="entries")
+    # Indexed below, with what booking sums per instalment.
+    ledger = models.ForeignKey(
+        Ledger, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     installment = models.ForeignKey(
         Installment,
         on_delete=models.PROTECT,
@@ -326,6 +329,13 @@ class LedgerEntry(AppendOnlyModel):
         ordering = ["booked_on", "pk"]
         indexes = [
             models.Index(fields=["ledger", "booked_on"]),
+            # Booking sums the principal per instalment over thousands of ledgers at once: this
+            # answers it from the index alone, without reading the entries themselves.
+            models.Index(
+                fields=["ledger"],
+                include=["installment", "principal"],
+                name="entry_ledger_principal",
+            ),
             # Booking looks up the reminder costs of thousands of ledgers at once; few entries
             # carry any, and this finds them without reading every entry of those ledgers.
             models.Index(

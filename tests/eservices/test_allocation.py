@@ -13,6 +13,7 @@ from eservices.allocation import (
     OpenItem,
     allocate_payment,
     amount_due,
+    reachable_items,
     split_proportionally,
 )
 from eservices.interest import InterestRegime, civil_interest, tax_interest
@@ -355,3 +356,16 @@ def test_two_payments_never_take_more_than_owed(first, second, on, items):
     assert {part.item_id for part in follow_up.items} == remaining_ids
     for item in left:
         assert item.principal >= 0 and item.interest_carried >= 0
+
+
+@given(money, payment_days, open_items(), designations)
+def test_reachable_items_are_all_a_payment_gives_anything_to(amount, paid_on, items, designation):
+    def given_to(allocation):
+        return [part for part in allocation.items if part.total]
+
+    in_scope = [item for item in items if designation in (None, item.receivable)]
+    reachable = reachable_items(in_scope, amount)
+    whole = allocate_payment(amount, paid_on, items, designation=designation)
+    part = allocate_payment(amount, paid_on, reachable, designation=designation)
+    assert given_to(part) == given_to(whole)
+    assert part.credit == whole.credit
