@@ -302,16 +302,16 @@ def _after(items: list[OpenItem], allocation: Allocation) -> list[OpenItem]:
     left = []
     for item in items:
         part = paid.get(item.item_id)
-        if part is not None:
-            if item.reminder_costs:
-                item = replace(item, reminder_costs=item.reminder_costs - part.reminder_costs)
-                if item.reminder_costs <= 0:
-                    continue
-            else:
-                item = replace(item, principal=item.principal - part.principal)
-                if item.principal <= 0:
-                    continue
-        left.append(item)
+        if part is None or not (part.principal or part.reminder_costs):
+            left.append(item)
+        elif item.reminder_costs:
+            rest = item.reminder_costs - part.reminder_costs
+            if rest > 0:
+                left.append(replace(item, reminder_costs=rest))
+        else:
+            rest = item.principal - part.principal
+            if rest > 0:
+                left.append(replace(item, principal=rest))
     return left
 
 
@@ -323,7 +323,7 @@ def _allocate(
     now: datetime,
 ) -> Booking:
     designated = payment.ledger_id
-    if designated is not None and designated not in {led.pk for led in ledgers}:
+    if designated is not None and not any(led.pk == designated for led in ledgers):
         raise ValueError("The designated ledger does not belong to this taxpayer.")
     if payment.account is not None:
         ledgers = [led for led in ledgers if led.account == payment.account]

@@ -98,7 +98,16 @@ def row_writer(model: type[Model], fields: Sequence[str]) -> Iterator[Callable[[
 def _to_database(field: Field) -> Callable[[object], object]:
     if isinstance(field, JSONField):
         encoder = field.encoder
-        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+
+        def to_json(value: object) -> str | None:
+            if value is None:
+                return None
+            try:  # the plain encoder is built once; one with ``cls`` is built for every value
+                return json.dumps(value)
+            except TypeError:  # dates, decimals, …
+                return json.dumps(value, cls=encoder)
+
+        return to_json
     return lambda value: field.get_db_prep_save(value, connection)
 
 
@@ -114,11 +123,10 @@ def any_of(values: Iterable, sql_type: str = "bigint") -> list | RawSQL:
     if sql_type == "bigint":
         literal = ",".join(map(str, map(int, values)))
     elif sql_type == "text":
-        joined = '","'.join(values)  # quoted as they are, unless one needs escaping
-        if _ARRAY_ESCAPE.search(joined):
+        if _ARRAY_ESCAPE.search("".join(values)):
             literal = ",".join(map(_array_element, values))
-        else:
-            literal = f'"{joined}"' if values else ""
+        else:  # quoted as they are: nothing to escape
+            literal = '"' + '","'.join(values) + '"' if values else ""
     else:
         raise ValueError(f"any_of takes bigint or text values, not {sql_type}")
     # One array literal, built here: psycopg would quote and dump the list value by value.

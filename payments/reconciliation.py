@@ -29,8 +29,10 @@ Everything matching needs is loaded up front in a few set-based queries (`Matche
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +115,9 @@ class ImportResult:
 
 
 def line_key(account: str, line, occurrence: int) -> str:
+    """What makes a statement line the same line on any statement that repeats it: its
+    booking day (first, so that a statement's keys sit together in their index instead of
+    at random places in it) and a hash of everything it says."""
     raw = "|".join(
         str(part)
         for part in (
@@ -130,7 +135,15 @@ def line_key(account: str, line, occurrence: int) -> str:
             occurrence,
         )
     )
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return _day(line.booked_on) + hashlib.sha256(raw.encode()).hexdigest()[:56]
+
+
+@functools.lru_cache(maxsize=64)  # a statement spans a few days; strftime costs µs a call
+def _day(day: date) -> str:
+    return f"{day:%Y%m%d}"
+
+
+_LINE_ROW = operator.attrgetter("pk", *LINE_FIELDS)  # a line's row, built in C
 
 
 class _Line:
@@ -164,7 +177,7 @@ class _Line:
         self.booked_at = None
 
     def row(self) -> tuple:
-        return (self.pk, *(getattr(self, name) for name in LINE_FIELDS))
+        return _LINE_ROW(self)
 
 
 def import_statement(data: bytes, *, filename: str = "", user=None) -> ImportResult:
@@ -326,16 +339,21 @@ class Matcher:
     @staticmethod
     def _first_ledgers(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """The first ledger of each (taxpayer, receivable type) a virtual account names."""
-        first: dict[tuple[int, int], int] = {}
-        rows = Ledger.objects.filter(
-            taxpayer_id__in=any_of({pk for pk, _ in wanted}),
-            receivable_type_id__in={type_pk for _, type_pk in wanted},
-        ).values_list("pk", "taxpayer_id", "receivable_type_id")
-        for pk, taxpayer_id, type_id in rows:
-            key = (taxpayer_id, type_id)
-            if key in wanted and pk < first.get(key, pk + 1):
-                first[key] = pk
-        return first
+        rows = (
+            Ledger.objects.filter(
+                taxpayer_id__in=any_of({pk for pk, _ in wanted}),
+                receivable_type_id__in={type_pk for _, type_pk in wanted},
+            )
+            .order_by()
+            .values("taxpayer_id", "receivable_type_id")
+            .annotate(first=Min("pk"))
+            .values_list("taxpayer_id", "receivable_type_id", "first")
+        )
+        return {
+            (taxpayer_id, type_id): first
+            for taxpayer_id, type_id, first in rows
+            if (taxpayer_id, type_id) in wanted
+        }
 
     @staticmethod
     def _ledgers_by_number(tokens: set[str]) -> dict[str, list[_NumberedLedger]]:
@@ -452,26 +470,10 @@ def reconcile(result: ImportResult, lines: list[_Line]) -> ImportResult:
 def _match_line(line: _Line, matcher: Matcher, result: ImportResult) -> bool | Target:
     """Steps 1–2 book the portal payments they find; steps 3–5 return where to book."""
     # 1. Our payment reference, or the operator's reference of one payment.
-    for ref in REFERENCE.findall(line.title):
-        payment = matcher.by_reference.get(ref)
-        if (
-            payment is not None
-            and payment.booked_at is None
-            and (
-                payment.gateway == "transfer"
-                or (payment.status == Payment.Status.COMPLETED and line.amount == payment.amount)
-            )
-        ):
-            return _book_payment_line(line, [payment], Match.REFERENCE, result)
-    for token in TOKEN.findall(line.title):
-        payment = matcher.by_operator_ref.get(token)
-        if (
-            payment is not None
-            and payment.booked_at is None
-            and payment.status == Payment.Status.COMPLETED
-            and line.amount == payment.amount
-        ):
-            return _book_payment_line(line, [payment], Match.PAYMENT, result)
+    if matcher.by_reference or matcher.by_operator_ref:
+        booked = _portal_payment_line(line, matcher, result)
+        if booked is not None:
+            return booked
     # 2. An operator's payout covering many payments.
     code = matcher.operator_of(line)
     if code is not None:
@@ -495,6 +497,32 @@ def _match_line(line: _Line, matcher: Matcher, result: ImportResult) -> bool | T
     if taxpayer_id is not None:
         return Target(taxpayer_id, None, Match.PAYER_ACCOUNT)
     return False
+
+
+def _portal_payment_line(line: _Line, matcher: Matcher, result: ImportResult) -> bool | None:
+    """Step 1: the payment whose reference (ours, or the operator's) the title gives, booked;
+    None when the title names none that this line can settle."""
+    for ref in REFERENCE.findall(line.title):
+        payment = matcher.by_reference.get(ref)
+        if (
+            payment is not None
+            and payment.booked_at is None
+            and (
+                payment.gateway == "transfer"
+                or (payment.status == Payment.Status.COMPLETED and line.amount == payment.amount)
+            )
+        ):
+            return _book_payment_line(line, [payment], Match.REFERENCE, result)
+    for token in TOKEN.findall(line.title):
+        payment = matcher.by_operator_ref.get(token)
+        if (
+            payment is not None
+            and payment.booked_at is None
+            and payment.status == Payment.Status.COMPLETED
+            and line.amount == payment.amount
+        ):
+            return _book_payment_line(line, [payment], Match.PAYMENT, result)
+    return None
 
 
 # --- Booking ---------------------------------------------------------------------------------

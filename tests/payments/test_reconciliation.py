@@ -4,9 +4,12 @@ that books nothing, and re-import that books nothing twice."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -202,6 +205,22 @@ def test_reimport_books_nothing_twice(resident, gen):
     assert result.created and result.lines == 0 and result.skipped_lines == 1
     assert LedgerEntry.objects.count() == count
     assert BankStatement.objects.count() == 2
+
+
+def test_lines_keyed_before_the_day_came_first_are_still_known_after_the_migration(resident, gen):
+    line = gen.CreditLine(amount=Decimal("10.00"), title="stary klucz", virtual_account="")
+    reconciliation.import_statement(_statement(gen, [line]))
+    stored = StatementLine.objects.get()
+    key = stored.line_hash
+    assert key.startswith(f"{stored.booked_on:%Y%m%d}") and len(key) == 64
+    # As the line was keyed before: the whole hash, which the key's last part begins with.
+    old = key[8:] + hashlib.sha256(b"the rest of the old hash").hexdigest()[:8]
+    StatementLine.objects.filter(pk=stored.pk).update(line_hash=old)
+    migration = importlib.import_module("payments.migrations.0006_line_keys_start_with_the_day")
+    migration.day_first(None, SimpleNamespace(connection=connection))  # what it uses of one
+    assert StatementLine.objects.get().line_hash == key
+    again = reconciliation.import_statement(_statement(gen, [line], number="2"))
+    assert again.created and again.skipped_lines == 1 and again.lines == 0
 
 
 def test_malformed_statement_is_rejected_with_its_line_and_books_nothing(resident, gen):
