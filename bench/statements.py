@@ -17,7 +17,8 @@ the bare ``mt940.parse`` seconds of the same bytes (before and after the import,
 their mean), and our own parse alone (in
 one process, and with the readers). Targets
 (issue 5): 100,000 lines < 60 s, peak memory < 1 GB, ratio ≤ 4. Written to
-bench/results/statements.json.
+bench/results/statements.json. Afterwards the import is taken back (``--keep`` keeps it), so
+every run starts from the same data.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import mt940  # noqa: E402
 import mt940_generate  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from eservices.models import Taxpayer  # noqa: E402
 from payments import mt940 as portal_mt940  # noqa: E402
@@ -89,6 +91,9 @@ def main() -> None:
     parser.add_argument("--taxpayers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=None, help="default: a new one per run")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep what the import booked (default: undo it)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL (DATABASE_URL).")
@@ -119,6 +124,7 @@ def main() -> None:
     portal_parse_readers_seconds = time.perf_counter() - started
     rss_before = peak_rss_mib()
 
+    import_started = timezone.now()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     result = reconciliation.import_statement(data, filename=f"bench-{seed}.sta")
     seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
@@ -152,6 +158,27 @@ def main() -> None:
     out = ROOT / "bench/results"
     out.mkdir(exist_ok=True)
     (out / "statements.json").write_text(json.dumps(figures, indent=2) + "\n")
+    if not args.keep:
+        undo_import(result.statement.pk, import_started)
+
+
+def undo_import(statement_id: int, since) -> None:
+    """Take back what the benchmark's import booked, so that every run starts from the same
+    data (the ledger is append-only for the portal; this is the benchmark's own database)."""
+    print("undoing the import …", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM eservices_ledgerentry WHERE created_at >= %s AND external_id LIKE 'S-%%'",
+            [since],
+        )
+        cursor.execute(
+            "DELETE FROM eservices_outboundevent WHERE created_at >= %s AND kind = %s",
+            [since, "payment.booked"],
+        )
+        cursor.execute("DELETE FROM payments_statementline WHERE statement_id = %s", [statement_id])
+        cursor.execute("DELETE FROM payments_bankstatement WHERE id = %s", [statement_id])
+        for table in ("eservices_ledgerentry", "eservices_outboundevent", "payments_statementline"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 if __name__ == "__main__":

@@ -148,8 +148,10 @@ def open_items(ledgers: Sequence[_Ledger]) -> list[OpenItem]:
         .filter(owed__gt=0)
         .values_list("installment_id", "owed")
     )
-    rows = Installment.objects.filter(pk__in=any_of(outstanding)).values_list(
-        "pk", "ledger_id", "due_date", "number"
+    rows = (
+        Installment.objects.filter(pk__in=any_of(outstanding))
+        .order_by()  # sorted below
+        .values_list("pk", "ledger_id", "due_date", "number")
     )
     for pk, ledger_id, due_date, _number in sorted(rows, key=lambda row: (row[2], row[3], row[0])):
         ledger = by_id[ledger_id]
@@ -197,7 +199,7 @@ def _booked(references: Iterable[str]) -> dict[str, tuple[LedgerEntry, ...]]:
     booked = {}
     for start in range(0, len(firsts), CHUNK * 4):
         chunk = any_of(firsts[start : start + CHUNK * 4], "text")
-        found = LedgerEntry.objects.filter(external_id__in=chunk)
+        found = LedgerEntry.objects.filter(external_id__in=chunk).order_by()
         for external_id in found.values_list("external_id", flat=True):
             reference = external_id.removesuffix("/0")
             booked[reference] = tuple(

@@ -258,9 +258,9 @@ def _known_keys(keys: list[str]) -> set[str]:
     for start in range(0, len(keys), BATCH * 10):
         chunk = keys[start : start + BATCH * 10]
         found.update(
-            StatementLine.objects.filter(line_hash__in=any_of(chunk, "text")).values_list(
-                "line_hash", flat=True
-            )
+            StatementLine.objects.filter(line_hash__in=any_of(chunk, "text"))
+            .order_by()  # no join to the statements for their order
+            .values_list("line_hash", flat=True)
         )
     return found
 
@@ -377,6 +377,7 @@ class Matcher:
                 status=LineStatus.MATCHED,
                 taxpayer__isnull=False,
             )
+            .order_by()
             .values_list("counterparty_account", "taxpayer_id")
             .distinct()
         )
@@ -671,9 +672,9 @@ def _book_lines(targets: list[tuple[object, Target]], result: ImportResult) -> l
         ]
     )
     external_ids = dict(
-        Taxpayer.objects.filter(
-            pk__in=any_of({target.taxpayer_id for _, target in targets})
-        ).values_list("pk", "external_id")
+        Taxpayer.objects.filter(pk__in=any_of({target.taxpayer_id for _, target in targets}))
+        .order_by()
+        .values_list("pk", "external_id")
     )
     now = timezone.now()
     refused, payloads, booked = [], [], []

@@ -171,9 +171,9 @@ def resolve_virtual_account_ids(
     """`resolve_virtual_accounts` with the taxpayer's primary key (no model instances)."""
     found = _payer_ids(nrbs, municipality)
     existing = set(
-        Taxpayer.objects.filter(pk__in=any_of({pk for pk, _ in found.values()})).values_list(
-            "pk", flat=True
-        )
+        Taxpayer.objects.filter(pk__in=any_of({pk for pk, _ in found.values()}))
+        .order_by()
+        .values_list("pk", flat=True)
     )
     return {nrb: (pk, rtype) for nrb, (pk, rtype) in found.items() if pk in existing}
 
