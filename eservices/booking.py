@@ -53,6 +53,8 @@ ENTRY_FIELDS = (
     "created_at",
 )
 
+_EXTERNAL_ID = ENTRY_FIELDS.index("external_id")
+
 
 @dataclass(frozen=True, eq=False)
 class Booking:
@@ -76,7 +78,7 @@ class Booking:
     def external_ids(self) -> list[str]:
         if self.saved is not None:
             return [entry.external_id for entry in self.saved]
-        return [row[8] for row in self.rows]
+        return [row[_EXTERNAL_ID] for row in self.rows]
 
     @cached_property
     def entries(self) -> list[LedgerEntry]:
