@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -90,8 +91,7 @@ class Booking:
         return entries
 
 
-@dataclass(frozen=True)
-class PaymentToBook:
+class PaymentToBook(NamedTuple):
     """One payment for `book_payments`; the fields are `book_payment`'s arguments, the
     designated ledger by its primary key."""
 
@@ -104,8 +104,7 @@ class PaymentToBook:
     document: str = ""
 
 
-@dataclass(frozen=True)
-class _Ledger:
+class _Ledger(NamedTuple):
     """What booking needs of a ledger (no model instance: a statement locks 250,000)."""
 
     pk: int
@@ -216,7 +215,7 @@ def _check(payment: PaymentToBook) -> PaymentToBook:
         raise ValueError("A payment must be positive.")
     if not payment.reference or len(payment.reference) > 70:
         raise ValueError("A booking reference of 1 to 70 characters is required.")
-    return payment if amount is payment.amount else replace(payment, amount=amount)
+    return payment if amount is payment.amount else payment._replace(amount=amount)
 
 
 def book_payment(

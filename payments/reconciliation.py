@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -288,8 +289,7 @@ def _one_import_at_a_time() -> None:
 
 
 # --- Matching --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _NumberedLedger:
+class _NumberedLedger(NamedTuple):
     pk: int
     taxpayer_id: int
     account: str
@@ -433,8 +433,7 @@ class Matcher:
         return None
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where a line matched to a taxpayer (steps 3–5) is booked."""
 
     taxpayer_id: int
