@@ -31,6 +31,7 @@ the statement's own account and is neither that account nor the counterparty's.
 from __future__ import annotations
 
 import bisect
+import logging
 import marshal
 import os
 import re
@@ -42,6 +43,7 @@ from typing import NamedTuple
 import mt940
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
 POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 _ASCII = bytes(range(128))
 FALLBACK_ENCODINGS = ("cp1250", "iso-8859-2", "cp852")
@@ -453,17 +455,25 @@ def _read_parts(
     cuts: list[tuple[int, int]],
 ) -> list[_Part]:
     """Each part of ``text`` read by `_read_part`: the first here, the others in forked
-    processes meanwhile (each sends its result back through a pipe)."""
+    processes meanwhile (each sends its result back through a pipe). A part whose process
+    could not be started, or failed, is read here afterwards."""
     ends = [offset for offset, _ in cuts] + [len(text)]
-    children = []
+    jobs = []
     for (start, before), end in zip(cuts, ends[1:], strict=True):
-        part, first = text[start:end], text.count("\n", 0, start)
-        children.append(_in_child(part, numbers[first:], account, currency, before))
+        args = (text[start:end], numbers[text.count("\n", 0, start) :], account, currency, before)
+        try:
+            jobs.append((args, _in_child(*args)))
+        except OSError:
+            logger.warning("No process for a part of the statement; reading it here.")
+            jobs.append((args, None))
     try:
-        parts = [_read_part(text[: ends[0]], numbers, account, currency)]
+        first = _read_part(text[: ends[0]], numbers, account, currency)
     finally:
-        parts += [_from_child(*child) for child in children]
-    return parts
+        read = [_from_child(*child) if child else None for _, child in jobs]
+    return [first] + [
+        part if part is not None else _read_part(*args)
+        for (args, _), part in zip(jobs, read, strict=True)
+    ]
 
 
 def _in_child(*args) -> tuple[int, int]:
@@ -474,7 +484,12 @@ def _in_child(*args) -> tuple[int, int]:
     plain values (`marshal`), which costs a fifth of pickling dates and decimals.
     """
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
         status = 1
         try:
@@ -510,12 +525,14 @@ def _in_child(*args) -> tuple[int, int]:
     return pid, read_end
 
 
-def _from_child(pid: int, read_end: int) -> _Part:
+def _from_child(pid: int, read_end: int) -> _Part | None:
+    """The part a child read (None if it failed: the caller reads the part itself)."""
     with os.fdopen(read_end, "rb") as source:
         payload = source.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
-        raise RuntimeError(f"the statement reader {pid} failed (status {status})")
+        logger.warning("A statement reader (pid %s) failed with status %s.", pid, status)
+        return None
     tags, data, rows, parse_error, entry_error = marshal.loads(payload)  # noqa: S302 - our child
     days: dict[int, date] = {}
 

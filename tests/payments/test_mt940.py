@@ -436,3 +436,28 @@ def test_reading_in_parts_leaves_the_database_connection_alone(db, monkeypatch):
     with connection.cursor() as cursor:  # the child left without closing it
         cursor.execute("SELECT 2")
         assert cursor.fetchone() == (2,)
+
+
+def test_a_part_whose_process_cannot_start_or_fails_is_read_here(monkeypatch):
+    monkeypatch.setattr(mt940_module, "PARALLEL_FROM", 2)
+    data = PKO.encode("cp1250")
+    whole = parse_statement(data)
+
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(mt940_module.os, "fork", no_fork)
+        assert parse_statement(data, readers=3) == whole
+
+    class Broken:  # the child cannot send its result back: it exits with an error
+        @staticmethod
+        def dump(*args):
+            raise RuntimeError("cannot send")
+
+    forked = []
+    in_child = mt940_module._in_child
+    monkeypatch.setattr(mt940_module, "_in_child", lambda *a: forked.append(a) or in_child(*a))
+    monkeypatch.setattr(mt940_module, "marshal", Broken)
+    assert parse_statement(data, readers=2) == whole
+    assert len(forked) == 1
