@@ -70,6 +70,7 @@ class Booking:
     already_booked: bool = False
     rows: tuple[tuple, ...] = ()
     saved: tuple[LedgerEntry, ...] | None = None
+    ledger_id: int | None = None  # the ledger the payment was designated to, if any
 
     @property
     def credit(self) -> Decimal:
@@ -93,7 +94,9 @@ class Booking:
 
 class PaymentToBook(NamedTuple):
     """One payment for `book_payments`; the fields are `book_payment`'s arguments, the
-    designated ledger by its primary key."""
+    designated ledger by its primary key. ``receivable_type_id`` designates the taxpayer's
+    first ledger of that type instead (a virtual account names the type); where there is
+    none, neither it nor ``account`` limits the allocation."""
 
     taxpayer_id: int
     amount: Decimal
@@ -102,6 +105,7 @@ class PaymentToBook(NamedTuple):
     ledger_id: int | None = None
     account: str | None = None
     document: str = ""
+    receivable_type_id: int | None = None
 
 
 class _Ledger(NamedTuple):
@@ -109,6 +113,7 @@ class _Ledger(NamedTuple):
 
     pk: int
     taxpayer_id: int
+    receivable_type_id: int
     account: str
     regime: InterestRegime
 
@@ -122,11 +127,15 @@ def _lock_ledgers(taxpayer_ids: Sequence[int]) -> dict[int, list[_Ledger]]:
         .filter(taxpayer_id__in=any_of(taxpayer_ids))
         .order_by("pk")
         .values_list(
-            "pk", "taxpayer_id", "receivable_type__bank_account", "receivable_type__interest_regime"
+            "pk",
+            "taxpayer_id",
+            "receivable_type_id",
+            "receivable_type__bank_account",
+            "receivable_type__interest_regime",
         )
     )
-    for pk, taxpayer_id, account, regime in rows:
-        ledgers_of[taxpayer_id].append(_Ledger(pk, taxpayer_id, account, REGIMES[regime]))
+    for pk, taxpayer_id, type_id, account, regime in rows:
+        ledgers_of[taxpayer_id].append(_Ledger(pk, taxpayer_id, type_id, account, REGIMES[regime]))
     return ledgers_of
 
 
@@ -325,11 +334,19 @@ def _allocate(
     rules: InterestRules,
     now: datetime,
 ) -> Booking:
-    designated = payment.ledger_id
+    designated, account = payment.ledger_id, payment.account
     if designated is not None and not any(led.pk == designated for led in ledgers):
         raise ValueError("The designated ledger does not belong to this taxpayer.")
-    if payment.account is not None:
-        ledgers = [led for led in ledgers if led.account == payment.account]
+    if designated is None and payment.receivable_type_id is not None:
+        # Ledgers come in primary-key order: the first of the type.
+        of_type = (
+            led.pk for led in ledgers if led.receivable_type_id == payment.receivable_type_id
+        )
+        designated = next(of_type, None)
+        if designated is None:
+            account = None
+    if account is not None:
+        ledgers = [led for led in ledgers if led.account == account]
     if not ledgers:
         raise ValueError("The taxpayer has no ledger this payment could be booked on.")
     in_scope = {str(led.pk) for led in ledgers}
@@ -379,4 +396,4 @@ def _allocate(
                 now,
             )
         )
-    return Booking(reference, allocation, rows=tuple(rows))
+    return Booking(reference, allocation, rows=tuple(rows), ledger_id=designated)

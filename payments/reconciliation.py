@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -327,7 +327,6 @@ class Matcher:
             for code, accounts in getattr(settings, "PAYMENT_OPERATOR_ACCOUNTS", {}).items()
             for account in accounts
         }
-        self._ledgers = self._first_ledgers({(pk, rtype.pk) for pk, rtype in self.virtual.values()})
         rest = [line for line in lines if line.virtual_account not in self.virtual]
         self.by_number = self._ledgers_by_number(
             {token for line in rest for token in TOKEN.findall(line.title)}
@@ -335,25 +334,6 @@ class Matcher:
         self.owners = self._matched_owners(
             {line.counterparty_account for line in rest if line.counterparty_account}
         )
-
-    @staticmethod
-    def _first_ledgers(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-        """The first ledger of each (taxpayer, receivable type) a virtual account names."""
-        rows = (
-            Ledger.objects.filter(
-                taxpayer_id__in=any_of({pk for pk, _ in wanted}),
-                receivable_type_id__in={type_pk for _, type_pk in wanted},
-            )
-            .order_by()
-            .values("taxpayer_id", "receivable_type_id")
-            .annotate(first=Min("pk"))
-            .values_list("taxpayer_id", "receivable_type_id", "first")
-        )
-        return {
-            (taxpayer_id, type_id): first
-            for taxpayer_id, type_id, first in rows
-            if (taxpayer_id, type_id) in wanted
-        }
 
     @staticmethod
     def _ledgers_by_number(tokens: set[str]) -> dict[str, list[_NumberedLedger]]:
@@ -384,9 +364,6 @@ class Matcher:
         for account, taxpayer_id in rows:
             owners[account].add(taxpayer_id)
         return owners
-
-    def ledger_of(self, taxpayer_id: int, rtype) -> int | None:
-        return self._ledgers.get((taxpayer_id, rtype.pk))
 
     def ledger_named(self, title: str) -> _NumberedLedger | None:
         """The one ledger whose number the title gives (none, or two, is no match)."""
@@ -434,12 +411,14 @@ class Matcher:
 
 
 class Target(NamedTuple):
-    """Where a line matched to a taxpayer (steps 3–5) is booked."""
+    """Where a line matched to a taxpayer (steps 3–5) is booked: on a ledger, or on the
+    taxpayer's first ledger of a receivable type (a virtual account names the type)."""
 
     taxpayer_id: int
     ledger_id: int | None
     how: str
     account: str | None = None
+    receivable_type_id: int | None = None
 
 
 def reconcile(result: ImportResult, lines: list[_Line]) -> ImportResult:
@@ -486,8 +465,7 @@ def _match_line(line: _Line, matcher: Matcher, result: ImportResult) -> bool | T
     resolved = matcher.virtual.get(line.virtual_account) if line.virtual_account else None
     if resolved is not None:
         taxpayer_id, rtype = resolved
-        ledger_id = matcher.ledger_of(taxpayer_id, rtype)
-        return Target(taxpayer_id, ledger_id, Match.VIRTUAL_ACCOUNT, rtype.bank_account)
+        return Target(taxpayer_id, None, Match.VIRTUAL_ACCOUNT, rtype.bank_account, rtype.pk)
     # 4. A ledger number in the title.
     ledger = matcher.ledger_named(line.title)
     if ledger is not None:
@@ -664,8 +642,9 @@ def _book_lines(targets: list[tuple[object, Target]], result: ImportResult) -> l
                 # their index instead of at random places in it (as a hash of the line did).
                 f"S-{line.pk}",
                 ledger_id=target.ledger_id,
-                account=target.account if target.ledger_id is not None else None,
+                account=target.account if target.ledger_id or target.receivable_type_id else None,
                 document=(line.title or line.bank_reference)[:255],
+                receivable_type_id=target.receivable_type_id,
             )
             for line, target in targets
         ]
@@ -686,7 +665,7 @@ def _book_lines(targets: list[tuple[object, Target]], result: ImportResult) -> l
         line.status = LineStatus.MATCHED
         line.match = target.how
         line.taxpayer_id = target.taxpayer_id
-        line.ledger_id = target.ledger_id
+        line.ledger_id = outcome.ledger_id or target.ledger_id
         line.booked_at = now
         result.booked_amount += line.amount
         if outcome.already_booked:

@@ -116,6 +116,34 @@ def test_payment_into_the_waste_account_never_pays_taxes(db):
     assert {e.ledger_id for e in booking.entries} == {waste.pk}
 
 
+def test_a_receivable_type_designates_the_first_ledger_of_it_or_none(db):
+    tp = f.taxpayer()
+    dog_type = f.receivable_type("psy", name="Opłata od psów", category="dog_fee")
+    tax = f.ledger(tp, f.receivable_type("pn-osoby"))
+    dog, second_dog = f.ledger(tp, dog_type), f.ledger(tp, dog_type)
+    tax_item = f.installment(tax, "300.00", date(2026, 3, 16))
+    f.installment(dog, "85.00", date(2026, 3, 31))
+    f.installment(second_dog, "85.00", date(2026, 2, 28))
+    paid = book_payments(
+        [PaymentToBook(tp.pk, Decimal("85.00"), PAID_ON, "typed", receivable_type_id=dog_type.pk)]
+    )[0]
+    # The older tax arrears and the second dog ledger are not touched: the first dog ledger is.
+    assert paid.ledger_id == dog.pk
+    assert {e.ledger_id for e in paid.entries} == {dog.pk} and paid.credit == 0
+    assert _outstanding(tax_item) == Decimal("300.00")
+    # A type the taxpayer has no ledger of designates nothing: the oldest arrears are paid.
+    waste_type = f.receivable_type("odpady", name="Odpady", category="waste_fee")
+    untyped = book_payments(
+        [
+            PaymentToBook(
+                tp.pk, Decimal("50.00"), PAID_ON, "untyped", receivable_type_id=waste_type.pk
+            )
+        ]
+    )[0]
+    assert untyped.ledger_id is None
+    assert {e.ledger_id for e in untyped.entries} == {second_dog.pk}
+
+
 @pytest.mark.parametrize(
     ("amount", "reference", "message"),
     [("0", "r", "positive"), ("-5", "r", "positive"), ("10", "", "reference")],
