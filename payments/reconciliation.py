@@ -119,22 +119,11 @@ def line_key(account: str, line, occurrence: int) -> str:
     """What makes a statement line the same line on any statement that repeats it: its
     booking day (first, so that a statement's keys sit together in their index instead of
     at random places in it) and a hash of everything it says."""
-    raw = "|".join(
-        str(part)
-        for part in (
-            account,
-            line.booked_on,
-            line.value_date,
-            line.amount,
-            line.currency,
-            line.bank_reference,
-            line.title,
-            line.counterparty_account,
-            line.counterparty_name,
-            # Two payers' identical transfers differ only in the virtual account paid into.
-            line.virtual_account,
-            occurrence,
-        )
+    # Two payers' identical transfers differ only in the virtual account paid into.
+    raw = (
+        f"{account}|{line.booked_on}|{line.value_date}|{line.amount}|{line.currency}|"
+        f"{line.bank_reference}|{line.title}|{line.counterparty_account}|"
+        f"{line.counterparty_name}|{line.virtual_account}|{occurrence}"
     )
     return _day(line.booked_on) + hashlib.sha256(raw.encode()).hexdigest()[:56]
 
