@@ -304,7 +304,7 @@ def _first(data: dict, *keys: str):
 
 #: A statement with at least this many entries is read in parts by separate processes (when
 #: the caller allows more than one): below it, starting a process costs more than it saves.
-PARALLEL_FROM = 5000
+PARALLEL_FROM = 20_000
 _ENTRY_TAG = re.compile(r"^:61:", re.MULTILINE)
 #: What the statement keeps of the library's statement-level data (the rest is per entry).
 _STATEMENT_KEYS = ("account_identification", "statement_number", "sequence_number")
