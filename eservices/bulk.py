@@ -60,7 +60,9 @@ def row_writer(model: type[Model], fields: Sequence[str]) -> Iterator[Callable[[
     attribute name): on PostgreSQL a COPY stream, which the server ingests while the caller
     computes the next rows; elsewhere the rows are created together at the end.
 
-    No other query may run on the connection until the block ends.
+    The values go in as given: no field default or ``auto_now_add`` is applied, so every
+    column without a database default must be among ``fields``. No other query may run on the
+    connection until the block ends.
     """
     if connection.vendor != "postgresql":
         rows: list[Sequence] = []
