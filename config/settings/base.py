@@ -135,6 +135,11 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The ledger entries' covering index (eservices 0013) speeds up booking on PostgreSQL; SQLite,
+# the embedded default, keeps it as a plain index and says so with models.W040 on every command.
+SILENCED_SYSTEM_CHECKS = (
+    ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
+)
 
 # --- Users and passwords --------------------------------------------------------------------
 # Residents and staff share one model; email is the login. Defined in the very first migration

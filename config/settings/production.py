@@ -54,7 +54,7 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 # - security.W021 (no HSTS preload): preloading binds the registrable domain and all of its
 #   subdomains (usually the whole gmina domain, partly run by others) for months; an office
 #   opts in with SECURE_HSTS_PRELOAD=true once it has decided to submit the domain.
-SILENCED_SYSTEM_CHECKS = ["security.W019"]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 
