@@ -205,17 +205,15 @@ def _reminder_costs(ledger_ids: Iterable[int]) -> dict[int, Decimal]:
 def _booked(references: Iterable[str]) -> dict[str, tuple[LedgerEntry, ...]]:
     """The entries of the references booked before, by reference. Every booking writes entry
     ``<reference>/0`` first, so that entry tells a booked one (one query when none is)."""
-    firsts = [f"{reference}/0" for reference in references]
-    booked = {}
-    for start in range(0, len(firsts), CHUNK * 4):
-        chunk = any_of(firsts[start : start + CHUNK * 4], "text")
-        found = LedgerEntry.objects.filter(external_id__in=chunk).order_by()
-        for external_id in found.values_list("external_id", flat=True):
-            reference = external_id.removesuffix("/0")
-            booked[reference] = tuple(
-                LedgerEntry.objects.filter(external_id__startswith=f"{reference}/")
-            )
-    return booked
+    firsts = any_of([f"{reference}/0" for reference in references], "text")
+    found = LedgerEntry.objects.filter(external_id__in=firsts).order_by()
+    return {
+        reference: tuple(LedgerEntry.objects.filter(external_id__startswith=f"{reference}/"))
+        for reference in (
+            external_id.removesuffix("/0")
+            for external_id in found.values_list("external_id", flat=True)
+        )
+    }
 
 
 def _check(payment: PaymentToBook) -> PaymentToBook:

@@ -81,20 +81,23 @@ def row_writer(model: type[Model], fields: Sequence[str]) -> Iterator[Callable[[
         for i, f in enumerate(model_fields)
         if f.get_internal_type() not in PLAIN
     ]
-    with connection.cursor() as cursor:
-        table = connection.ops.quote_name(meta.db_table)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            if not prepared:
-                yield copy.write_row
-                return
+    table = connection.ops.quote_name(meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,  # psycopg errors → django.db.IntegrityError …
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        if not prepared:
+            yield copy.write_row
+            return
 
-            def write(row: Sequence) -> None:
-                row = list(row)
-                for i, convert in prepared:
-                    row[i] = convert(row[i])
-                copy.write_row(row)
+        def write(row: Sequence) -> None:
+            row = list(row)
+            for i, convert in prepared:
+                row[i] = convert(row[i])
+            copy.write_row(row)
 
-            yield write
+        yield write
 
 
 def _to_database(field: Field) -> Callable[[object], object]:
@@ -116,10 +119,15 @@ def _to_database(field: Field) -> Callable[[object], object]:
 def any_of(values: Iterable, sql_type: str = "bigint") -> list | RawSQL:
     """The right-hand side of ``field__in`` for thousands of ids (or of ``sql_type`` values).
 
-    On PostgreSQL one array parameter (``IN (SELECT unnest(%s))``) instead of one parameter
-    per value, which psycopg would otherwise parse and convert one by one.
+    On PostgreSQL one array literal (``IN (SELECT unnest(%s))``) instead of one parameter per
+    value, which psycopg would otherwise parse and convert one by one; on SQLite one JSON
+    parameter (``json_each``), free of its limit on bound parameters.
     """
     values = list(values)
+    if sql_type not in ("bigint", "text"):
+        raise ValueError(f"any_of takes bigint or text values, not {sql_type}")
+    if connection.vendor == "sqlite":  # one JSON parameter: no limit on bound parameters
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
     if connection.vendor != "postgresql":
         return values
     if sql_type == "bigint":
@@ -129,8 +137,6 @@ def any_of(values: Iterable, sql_type: str = "bigint") -> list | RawSQL:
             literal = ",".join(map(_array_element, values))
         else:  # quoted as they are: nothing to escape
             literal = '"' + '","'.join(values) + '"' if values else ""
-    else:
-        raise ValueError(f"any_of takes bigint or text values, not {sql_type}")
     # One array literal, built here: psycopg would quote and dump the list value by value.
     return RawSQL(f"SELECT unnest(%s::{sql_type}[])", ["{" + literal + "}"])  # noqa: S611
 

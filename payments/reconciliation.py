@@ -244,15 +244,11 @@ def _import_statement(data: bytes, *, filename: str, user) -> ImportResult:
 
 def _known_keys(keys: list[str]) -> set[str]:
     """The line keys already imported (from an overlapping statement)."""
-    found: set[str] = set()
-    for start in range(0, len(keys), BATCH * 10):
-        chunk = keys[start : start + BATCH * 10]
-        found.update(
-            StatementLine.objects.filter(line_hash__in=any_of(chunk, "text"))
-            .order_by()  # no join to the statements for their order
-            .values_list("line_hash", flat=True)
-        )
-    return found
+    return set(
+        StatementLine.objects.filter(line_hash__in=any_of(keys, "text"))
+        .order_by()  # no join to the statements for their order
+        .values_list("line_hash", flat=True)
+    )
 
 
 def _create_lines(lines: list[_Line]) -> None:

@@ -21,7 +21,7 @@ from eservices.integration.outbox import record_event
 from .gateways import get_gateway
 from .gateways.base import GatewayError, GatewayStatus
 from .models import Payment, PaymentEvent
-from .transitions import log_event, move
+from .transitions import log_event, move, refund_payload
 
 
 class RefundRefused(Exception):
@@ -29,11 +29,18 @@ class RefundRefused(Exception):
 
 
 def can_refund(payment: Payment) -> bool:
-    return (
-        payment.status == Payment.Status.COMPLETED
-        and payment.gateway != "transfer"
-        and not payment.events.filter(kind=PaymentEvent.Kind.REFUND).exists()
-    )
+    return _refusal(payment) is None
+
+
+def _refusal(payment: Payment) -> str | None:
+    """Why ``payment`` cannot be refunded, or None if it can."""
+    if payment.status != Payment.Status.COMPLETED:
+        return _("Only a completed payment can be refunded.")
+    if payment.gateway == "transfer":
+        return _("A transfer is returned by the bank, not through an operator.")
+    if payment.events.filter(kind=PaymentEvent.Kind.REFUND).exists():
+        return _("A refund of this payment has already been requested.")
+    return None
 
 
 def refund_payment(payment_id: int, *, user, reason: str) -> Payment:
@@ -43,12 +50,9 @@ def refund_payment(payment_id: int, *, user, reason: str) -> Payment:
         raise RefundRefused(_("Give the reason for the refund."))
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != Payment.Status.COMPLETED:
-            raise RefundRefused(_("Only a completed payment can be refunded."))
-        if payment.gateway == "transfer":
-            raise RefundRefused(_("A transfer is returned by the bank, not through an operator."))
-        if payment.events.filter(kind=PaymentEvent.Kind.REFUND).exists():
-            raise RefundRefused(_("A refund of this payment has already been requested."))
+        refusal = _refusal(payment)
+        if refusal is not None:
+            raise RefundRefused(refusal)
         try:
             result = get_gateway(payment.gateway).refund(
                 payment.gateway_order_id, payment.total, f"Zwrot {payment.reference}"
@@ -57,17 +61,7 @@ def refund_payment(payment_id: int, *, user, reason: str) -> Payment:
             raise RefundRefused(_("The operator refused the refund: %s") % error) from error
         data = {"refund_id": result.refund_id, "status": str(result.status), "by": user.email}
         log_event(payment, PaymentEvent.Kind.REFUND, source="admin", message=reason, data=data)
-        record_event(
-            "payment.refund_requested",
-            {
-                "payment": payment.reference,
-                "taxpayer": payment.taxpayer.external_id,
-                "amount": str(payment.total),
-                "method": payment.gateway,
-                "booked": payment.booked_at is not None,
-                "reason": reason,
-            },
-        )
+        record_event("payment.refund_requested", refund_payload(payment) | {"reason": reason})
         if result.status is GatewayStatus.REFUNDED:
             move(payment, Payment.Status.REFUNDED, source="operator", data=data)
     return payment

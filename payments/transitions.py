@@ -74,6 +74,17 @@ def log_event(payment: Payment | None, kind: str, *, gateway: str = "", **fields
     )
 
 
+def refund_payload(payment: Payment) -> dict:
+    """What the refund events tell the accounting system about ``payment``."""
+    return {
+        "payment": payment.reference,
+        "taxpayer": payment.taxpayer.external_id,
+        "amount": str(payment.total),
+        "method": payment.gateway,
+        "booked": payment.booked_at is not None,
+    }
+
+
 def move(payment: Payment, to: str, *, source: str, message: str = "", data=None) -> bool:
     """Move a locked ``payment`` to ``to`` if that is forwards; log either way. True if moved."""
     current = payment.status
@@ -108,16 +119,7 @@ def move(payment: Payment, to: str, *, source: str, message: str = "", data=None
     payment.save(update_fields=fields)
     if to == Status.REFUNDED:
         # The accounting system books the zwrot (payments.refunds).
-        record_event(
-            "payment.refunded",
-            {
-                "payment": payment.reference,
-                "taxpayer": payment.taxpayer.external_id,
-                "amount": str(payment.total),
-                "method": payment.gateway,
-                "booked": payment.booked_at is not None,
-            },
-        )
+        record_event("payment.refunded", refund_payload(payment))
     log_event(
         payment,
         Kind.STATUS,

@@ -19,21 +19,19 @@ different amount under the same external id is refused (the domain system books 
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import IO, Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from eservices import crypto
+from eservices.booking import ENTRY_FIELDS as ENTRY_ROW
+from eservices.bulk import any_of, cyclic_gc_paused, row_writer
 from eservices.duedates import ShiftRule, effective_due_date
 from eservices.models import (
     DomainSystem,
@@ -145,7 +143,7 @@ def import_batch(
 
     errors: list[LineError] = []
     try:
-        with transaction.atomic(), _no_cyclic_gc():
+        with transaction.atomic(), cyclic_gc_paused():
             if source_system is not None:
                 # One batch per system at a time: the second waits, then validates against
                 # what the first committed instead of failing on a unique key half-way.
@@ -175,23 +173,6 @@ def import_batch(
     return batch
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is checked and written.
-
-    A batch allocates hundreds of thousands of small objects that all stay alive until the end;
-    the collector would walk them again and again for nothing (about a third of the CPU time,
-    measured). Reference counting still frees everything else; the collector resumes after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     # Below SQLite's bound-parameter limit; PostgreSQL does not mind either way.
     size = min(connection.features.max_query_params or 10_000, 10_000) - 10
@@ -201,22 +182,14 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
 
 
 def _fetch(queryset: models.QuerySet, field: str, keys: Iterable[Any]) -> Iterator[Any]:
-    """Rows whose ``field`` is one of ``keys``: one query however many keys there are.
-
-    The keys travel as a single array parameter (``IN (SELECT unnest(%s))`` on PostgreSQL,
-    ``json_each`` on SQLite) rather than one placeholder each, which is both faster to build
-    and free of the bound-parameter limit.
-    """
+    """Rows whose ``field`` is one of ``keys``: one query however many keys there are
+    (`eservices.bulk.any_of`)."""
     keys = list(set(keys))
     if not keys:
         return
-    if connection.vendor == "postgresql":
-        cast = "bigint" if isinstance(keys[0], int) else "text"
-        subquery = RawSQL(f"SELECT unnest(%s::{cast}[])", [keys])  # noqa: S611 - fixed SQL
-        yield from queryset.filter(**{f"{field}__in": subquery})
-    elif connection.vendor == "sqlite":
-        subquery = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(keys)])
-        yield from queryset.filter(**{f"{field}__in": subquery})
+    if connection.vendor in ("postgresql", "sqlite"):
+        sql_type = "bigint" if isinstance(keys[0], int) else "text"
+        yield from queryset.filter(**{f"{field}__in": any_of(keys, sql_type)})
     else:
         for chunk in _chunks(keys):
             yield from queryset.filter(**{f"{field}__in": chunk})
@@ -722,50 +695,20 @@ class _Plan:
         _insert_entries(rows)
 
 
-# The columns _insert_entries writes, in order: every LedgerEntry column but the id.
-ENTRY_COLUMNS = [
-    "ledger_id",
-    "installment_id",
-    "kind",
-    "booked_on",
-    "principal",
-    "interest",
-    "reminder_costs",
-    "document",
-    "external_id",
-    "created_at",
-]
-
-
 def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
-    """Write new ledger entries: the bulk of every batch, so the one place tuned for speed.
-
-    On PostgreSQL the rows go through COPY, several times faster than an INSERT that Django
-    compiles value by value (about 12 against 70 µs a row, measured); constraints and the unique
-    external id are enforced the same way. Elsewhere: bulk_create. Either way LedgerEntry.save()
+    """Write new ledger entries (`ENTRY_ROW`: the columns booking writes): the bulk of every
+    batch, so through `eservices.bulk.row_writer` (COPY on PostgreSQL, about 12 against 70 µs a
+    row). Constraints and the unique external id are enforced the same way; LedgerEntry.save()
     is bypassed, and it only guards against edits.
     """
     if not rows:
         return
-    fields = {f.attname: f for f in LedgerEntry._meta.concrete_fields if not f.primary_key}
-    if set(fields) != set(ENTRY_COLUMNS):  # a new column must not be silently left out
-        raise RuntimeError(f"ENTRY_COLUMNS is out of date: the model has {sorted(fields)}")
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(fields[name].column) for name in ENTRY_COLUMNS)
-        table = quote(LedgerEntry._meta.db_table)
-        with (
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,  # psycopg errors → django.db.IntegrityError …
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    LedgerEntry.objects.bulk_create(
-        [LedgerEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True))) for row in rows],
-        batch_size=BULK_BATCH_SIZE,
-    )
+    fields = {f.attname for f in LedgerEntry._meta.concrete_fields if not f.primary_key}
+    if fields != set(ENTRY_ROW):  # a new column must not be silently left out
+        raise RuntimeError(f"ENTRY_ROW is out of date: the model has {sorted(fields)}")
+    with row_writer(LedgerEntry, ENTRY_ROW) as write:
+        for row in rows:
+            write(row)
 
 
 def _assign(instance: models.Model, values: dict[str, Any]) -> bool:
